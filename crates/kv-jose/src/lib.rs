@@ -1,0 +1,65 @@
+//! Strict JOSE for Azure Key Vault message protection: base64url, JWK, JWS and JWE.
+//!
+//! `kv-jose` does no I/O. It is built from well-kept primitives (`ring` for RSA
+//! signatures, `rsa` for RSA encryption and key generation, RustCrypto `aes`, `cbc`
+//! and `hmac` for content encryption) and adds the JOSE rules around them, strictly:
+//!
+//! - base64url must be canonical and unpadded ([`b64`]);
+//! - a JWS payload is reachable only after [`FlattenedJws::verify`] with a key and
+//!   algorithms the caller pinned; the header never chooses them;
+//! - a JWE plaintext is reachable only through [`FlattenedJwe::decrypt`], which checks
+//!   the tag (in constant time, by `hmac`) before it decrypts, and fails with one opaque
+//!   [`Error::Decrypt`] whatever went wrong;
+//! - `alg: none`, `crit`, `zip`, embedded keys (`jwk`, `jku`, `x5u`, `x5c`), duplicate
+//!   header members and unprotected headers are refused;
+//! - inputs are size-limited before parsing; secrets print as `Secret(..)` and are
+//!   zeroized on drop.
+//!
+//! ```
+//! use kv_jose::{EncAlg, FlattenedJwe, FlattenedJws, JweHeader, JwsHeader, KeyAlg, SigAlg};
+//! # let signer = kv_jose::test_keys::rsa_2048_a();
+//! # let recipient = kv_jose::test_keys::rsa_2048_b();
+//! // Sign-then-encrypt, as Key Vault message protection nests them (JWS around JWE).
+//! let jwe = FlattenedJwe::encrypt(
+//!     br#"{"value":"AQAB"}"#,
+//!     &JweHeader::new(KeyAlg::RsaOaep, EncAlg::A128CbcHs256).with_kid("enc-1"),
+//!     recipient.public(),
+//! )?;
+//! let jws = FlattenedJws::sign(
+//!     &JwsHeader::new(SigAlg::Rs256).with_kid("sig-1"),
+//!     jwe.to_json().as_bytes(),
+//!     &signer,
+//! )?;
+//!
+//! // The receiver verifies first, then decrypts.
+//! let verified = FlattenedJws::parse(jws.to_json().as_bytes())?
+//!     .verify(signer.public(), &[SigAlg::Rs256])?;
+//! let plain = FlattenedJwe::parse(verified.payload())?
+//!     .decrypt(&recipient, &[KeyAlg::RsaOaep], &[EncAlg::A128CbcHs256])?;
+//! assert_eq!(&plain[..], br#"{"value":"AQAB"}"#);
+//! # Ok::<(), kv_jose::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod alg;
+pub mod b64;
+mod cbc_hmac;
+mod error;
+mod header;
+mod jwe;
+mod jwk;
+mod jws;
+mod rsa_key;
+mod secret;
+#[doc(hidden)]
+pub mod test_keys;
+
+pub use alg::{EncAlg, KeyAlg, SigAlg};
+pub use error::{Error, Result};
+pub use header::{MAX_HEADER_LEN, MAX_SERIALIZED_LEN};
+pub use jwe::{FlattenedJwe, JweHeader};
+pub use jwk::{Jwk, MAX_JWK_LEN};
+pub use jws::{FlattenedJws, JwsHeader, VerifiedJws};
+pub use rsa_key::{MAX_RSA_BITS, MIN_RSA_BITS, RsaPrivateKey, RsaPublicKey};
+pub use secret::Secret;
+pub use zeroize::Zeroizing;
