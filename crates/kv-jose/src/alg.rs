@@ -140,8 +140,17 @@ mod tests {
         for a in EncAlg::ALL {
             assert_eq!(EncAlg::from_name(a.as_str()).unwrap(), *a);
         }
-        assert!(matches!(SigAlg::from_name("none"), Err(Error::Unsupported { .. })));
-        assert!(matches!(SigAlg::from_name("rs256"), Err(Error::Unsupported { .. })));
-        assert!(matches!(SigAlg::from_name("HS256"), Err(Error::Unsupported { .. })));
+        assert!(matches!(
+            SigAlg::from_name("none"),
+            Err(Error::Unsupported { .. })
+        ));
+        assert!(matches!(
+            SigAlg::from_name("rs256"),
+            Err(Error::Unsupported { .. })
+        ));
+        assert!(matches!(
+            SigAlg::from_name("HS256"),
+            Err(Error::Unsupported { .. })
+        ));
     }
 }

@@ -92,8 +92,14 @@ mod tests {
 
     #[test]
     fn rejects_padding_alphabet_whitespace_and_noncanonical_bits() {
-        for bad in ["Zg==", "Zg=", "Zm9v+g", "Zm9v/g", "Zm 9v", "Zm9v\n", "Zh", "-_9", "A"] {
-            assert_eq!(decode("t", bad), Err(Error::Base64 { field: "t" }), "{bad:?}");
+        for bad in [
+            "Zg==", "Zg=", "Zm9v+g", "Zm9v/g", "Zm 9v", "Zm9v\n", "Zh", "-_9", "A",
+        ] {
+            assert_eq!(
+                decode("t", bad),
+                Err(Error::Base64 { field: "t" }),
+                "{bad:?}"
+            );
         }
     }
 

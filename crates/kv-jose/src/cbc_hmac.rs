@@ -16,7 +16,13 @@ pub(crate) struct Sealed {
     pub(crate) tag: Vec<u8>,
 }
 
-fn tag_for(enc: EncAlg, mac_key: &[u8], aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<MacState> {
+fn tag_for(
+    enc: EncAlg,
+    mac_key: &[u8],
+    aad: &[u8],
+    iv: &[u8],
+    ciphertext: &[u8],
+) -> Result<MacState> {
     // AL: the AAD length in bits as a 64-bit big-endian integer.
     let al = u64::try_from(aad.len())
         .ok()
@@ -83,7 +89,13 @@ fn split_key(enc: EncAlg, cek: &[u8]) -> Result<(&[u8], &[u8])> {
 }
 
 /// Encrypts `plaintext`. `cek` and `iv` must have the lengths `enc` requires.
-pub(crate) fn seal(enc: EncAlg, cek: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
+pub(crate) fn seal(
+    enc: EncAlg,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed> {
     let (mac_key, enc_key) = split_key(enc, cek)?;
     if iv.len() != enc.iv_len() {
         return Err(Error::Decrypt);
@@ -117,7 +129,7 @@ pub(crate) fn open(
     if iv.len() != enc.iv_len()
         || tag.len() != enc.tag_len()
         || ciphertext.is_empty()
-        || ciphertext.len() % 16 != 0
+        || !ciphertext.len().is_multiple_of(16)
     {
         return Err(Error::Decrypt);
     }
@@ -180,7 +192,15 @@ mod tests {
         let sealed = seal(EncAlg::A128CbcHs256, &hex(K), &hex(IV), &hex(A), &hex(P)).unwrap();
         assert_eq!(sealed.ciphertext, hex(E));
         assert_eq!(sealed.tag, hex(T));
-        let opened = open(EncAlg::A128CbcHs256, &hex(K), &hex(IV), &hex(A), &hex(E), &hex(T)).unwrap();
+        let opened = open(
+            EncAlg::A128CbcHs256,
+            &hex(K),
+            &hex(IV),
+            &hex(A),
+            &hex(E),
+            &hex(T),
+        )
+        .unwrap();
         assert_eq!(*opened, hex(P));
     }
 
@@ -203,8 +223,14 @@ mod tests {
             ("ciphertext bit", open(enc, &k, &iv, &a, &flipped_ct, &t)),
             ("aad bit", open(enc, &k, &iv, &flipped_aad, &e, &t)),
             ("iv bit", open(enc, &k, &flipped_iv, &a, &e, &t)),
-            ("truncated ciphertext", open(enc, &k, &iv, &a, &e[..e.len() - 16], &t)),
-            ("ragged ciphertext", open(enc, &k, &iv, &a, &e[..e.len() - 1], &t)),
+            (
+                "truncated ciphertext",
+                open(enc, &k, &iv, &a, &e[..e.len() - 16], &t),
+            ),
+            (
+                "ragged ciphertext",
+                open(enc, &k, &iv, &a, &e[..e.len() - 1], &t),
+            ),
             ("short key", open(enc, &k[..16], &iv, &a, &e, &t)),
             ("short iv", open(enc, &k, &iv[..12], &a, &e, &t)),
         ];
@@ -241,7 +267,8 @@ mod tests {
                 let pt = vec![0xabu8; len];
                 let sealed = seal(*enc, &cek, &iv, b"hdr", &pt).unwrap();
                 assert_eq!(sealed.tag.len(), enc.tag_len());
-                let opened = open(*enc, &cek, &iv, b"hdr", &sealed.ciphertext, &sealed.tag).unwrap();
+                let opened =
+                    open(*enc, &cek, &iv, b"hdr", &sealed.ciphertext, &sealed.tag).unwrap();
                 assert_eq!(*opened, pt);
             }
         }

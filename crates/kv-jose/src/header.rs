@@ -31,7 +31,10 @@ impl<'de> Deserialize<'de> for UniqueObject {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> std::result::Result<Self::Value, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
                 let mut map = Map::new();
                 while let Some((k, v)) = a.next_entry::<String, Value>()? {
                     if map.contains_key(&k) {
@@ -60,7 +63,11 @@ pub(crate) fn parse_object(what: &'static str, json: &[u8]) -> Result<Map<String
 }
 
 /// Takes a required string member out of a parsed object.
-pub(crate) fn take_str(map: &mut Map<String, Value>, what: &'static str, name: &'static str) -> Result<String> {
+pub(crate) fn take_str(
+    map: &mut Map<String, Value>,
+    what: &'static str,
+    name: &'static str,
+) -> Result<String> {
     match map.remove(name) {
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(Error::malformed(what, format!("`{name}` must be a string"))),
@@ -141,7 +148,10 @@ mod tests {
     #[test]
     fn non_object_headers_are_refused() {
         for json in ["[]", "\"x\"", "1", "null", "{", ""] {
-            assert!(decode_protected("t", &b64::encode(json.as_bytes())).is_err(), "{json}");
+            assert!(
+                decode_protected("t", &b64::encode(json.as_bytes())).is_err(),
+                "{json}"
+            );
         }
     }
 }

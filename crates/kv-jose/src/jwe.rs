@@ -196,7 +196,9 @@ impl FlattenedJwe {
             if map.contains_key(refused) {
                 return Err(Error::malformed(
                     OUTER,
-                    format!("`{refused}` is not accepted: every header parameter must be protected"),
+                    format!(
+                        "`{refused}` is not accepted: every header parameter must be protected"
+                    ),
                 ));
             }
         }

@@ -147,8 +147,14 @@ impl Jwk {
     pub fn thumbprint_sha256(&self) -> Result<String> {
         let canonical = match self.kty.as_str() {
             "RSA" | "RSA-HSM" => {
-                let n = self.n.as_deref().ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
-                let e = self.e.as_deref().ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
+                let n = self
+                    .n
+                    .as_deref()
+                    .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
+                let e = self
+                    .e
+                    .as_deref()
+                    .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
                 format!(
                     r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
                     b64::encode(trim_leading_zeros(e)),
@@ -156,7 +162,10 @@ impl Jwk {
                 )
             }
             "oct" => {
-                let k = self.k.as_ref().ok_or(Error::InvalidKey("oct JWK has no `k`"))?;
+                let k = self
+                    .k
+                    .as_ref()
+                    .ok_or(Error::InvalidKey("oct JWK has no `k`"))?;
                 format!(
                     r#"{{"k":"{}","kty":"oct"}}"#,
                     b64::encode(k.expose_secret())
@@ -185,7 +194,9 @@ mod opt_b64 {
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
         Option::<String>::deserialize(d)?
             .map(|s| crate::b64::decode("JWK member", &s))
             .transpose()
@@ -233,7 +244,10 @@ mod tests {
         let jwk = Jwk::from_json(br#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#).unwrap();
         assert_eq!(jwk.kty, "EC");
         let err = Jwk::from_json(br#"{"kty":"RSA","n":"AQAB=","e":"AQAB"}"#).unwrap_err();
-        assert!(matches!(err, Error::Malformed { what: "JWK", .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::Malformed { what: "JWK", .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -254,6 +268,9 @@ mod tests {
     fn leading_zero_in_n_does_not_change_the_thumbprint() {
         let a = Jwk::rsa_public(vec![0xc5, 1, 2], vec![1, 0, 1]);
         let b = Jwk::rsa_public(vec![0, 0xc5, 1, 2], vec![1, 0, 1]);
-        assert_eq!(a.thumbprint_sha256().unwrap(), b.thumbprint_sha256().unwrap());
+        assert_eq!(
+            a.thumbprint_sha256().unwrap(),
+            b.thumbprint_sha256().unwrap()
+        );
     }
 }

@@ -180,13 +180,18 @@ impl FlattenedJws {
             if map.contains_key(refused) {
                 return Err(Error::malformed(
                     OUTER,
-                    format!("`{refused}` is not accepted: every header parameter must be protected"),
+                    format!(
+                        "`{refused}` is not accepted: every header parameter must be protected"
+                    ),
                 ));
             }
         }
         let protected = header::take_str(&mut map, OUTER, "protected")?;
         let payload = header::take_str(&mut map, OUTER, "payload")?;
-        let signature = b64::decode("signature", &header::take_str(&mut map, OUTER, "signature")?)?;
+        let signature = b64::decode(
+            "signature",
+            &header::take_str(&mut map, OUTER, "signature")?,
+        )?;
         let header = JwsHeader::from_protected(&protected)?;
         Ok(FlattenedJws {
             protected,

@@ -88,8 +88,14 @@ impl RsaPublicKey {
     /// [`Error::InvalidKey`] for another `kty`, a missing `n` or `e`, or a bad size.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self> {
         check_rsa_kty(jwk)?;
-        let n = jwk.n.as_deref().ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
-        let e = jwk.e.as_deref().ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
+        let n = jwk
+            .n
+            .as_deref()
+            .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
+        let e = jwk
+            .e
+            .as_deref()
+            .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
         RsaPublicKey::from_components(n, e)
     }
 
@@ -143,10 +149,9 @@ impl RsaPublicKey {
     pub fn encrypt(&self, alg: KeyAlg, message: &[u8]) -> Result<Vec<u8>> {
         let mut rng = getrandom::SysRng;
         let out = match alg {
-            KeyAlg::RsaOaep => {
-                self.encrypter
-                    .encrypt(&mut rng, Oaep::<sha1::Sha1>::new(), message)
-            }
+            KeyAlg::RsaOaep => self
+                .encrypter
+                .encrypt(&mut rng, Oaep::<sha1::Sha1>::new(), message),
             KeyAlg::RsaOaep256 => {
                 self.encrypter
                     .encrypt(&mut rng, Oaep::<sha2::Sha256>::new(), message)
@@ -196,7 +201,7 @@ impl RsaPrivateKey {
     /// [`Error::InvalidKey`] for a size outside 2048..=8192 bits or not a multiple of 8,
     /// [`Error::Crypto`] if generation fails.
     pub fn generate(bits: usize) -> Result<Self> {
-        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) || bits % 8 != 0 {
+        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) || !bits.is_multiple_of(8) {
             return Err(Error::InvalidKey("RSA key size must be 2048 to 8192 bits"));
         }
         let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits)
@@ -220,7 +225,10 @@ impl RsaPrivateKey {
                 .ok_or(Error::InvalidKey(msg))
         };
         let d = member(&jwk.d, "RSA private JWK has no `d`")?;
-        let p = member(&jwk.p, "RSA private JWK has no `p` (multi-prime and d-only keys are not supported)")?;
+        let p = member(
+            &jwk.p,
+            "RSA private JWK has no `p` (multi-prime and d-only keys are not supported)",
+        )?;
         let q = member(&jwk.q, "RSA private JWK has no `q`")?;
         let key = rsa::PrivateKey::from_components(
             BoxedUint::from_be_slice_vartime(public.n()),
@@ -236,10 +244,10 @@ impl RsaPrivateKey {
             (&jwk.dq, &computed.dq),
             (&jwk.qi, &computed.qi),
         ] {
-            if let (Some(given), Some(ours)) = (given, ours) {
-                if trim_leading_zeros(given.expose_secret()) != ours.expose_secret().as_slice() {
-                    return Err(Error::InvalidKey("RSA CRT members do not match the key"));
-                }
+            if let (Some(given), Some(ours)) = (given, ours)
+                && trim_leading_zeros(given.expose_secret()) != ours.expose_secret().as_slice()
+            {
+                return Err(Error::InvalidKey("RSA CRT members do not match the key"));
             }
         }
         Ok(this)
@@ -316,7 +324,12 @@ impl RsaPrivateKey {
         };
         let mut signature = vec![0; self.signer.public().modulus_len()];
         self.signer
-            .sign(padding, &ring::rand::SystemRandom::new(), message, &mut signature)
+            .sign(
+                padding,
+                &ring::rand::SystemRandom::new(),
+                message,
+                &mut signature,
+            )
             .map_err(|_| Error::Crypto("RSA signing failed"))?;
         Ok(signature)
     }

@@ -45,7 +45,11 @@ impl<T: Zeroize> From<T> for Secret<T> {
 impl<T: Zeroize + AsRef<[u8]>> PartialEq for Secret<T> {
     /// Compares in constant time (for equal lengths).
     fn eq(&self, other: &Self) -> bool {
-        self.0.as_ref().as_ref().ct_eq(other.0.as_ref().as_ref()).into()
+        self.0
+            .as_ref()
+            .as_ref()
+            .ct_eq(other.0.as_ref().as_ref())
+            .into()
     }
 }
 

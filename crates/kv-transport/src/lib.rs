@@ -1,1 +1,95 @@
-//! placeholder
+//! The transport seam of the Key Vault client: one `http::Request` in, one
+//! `http::Response` out.
+//!
+//! Everything above this crate (challenges, tokens, message protection) is sans-I/O
+//! and talks to the network only through [`Transport`]. [`UreqTransport`] is the
+//! default implementation: one shared `ureq` agent (connection reuse), timeouts, a
+//! response size limit, no redirects (they would carry tokens elsewhere), and
+//! `http://` only to loopback hosts unless the caller opts in.
+//!
+//! ```
+//! use kv_transport::{Transport, UreqTransport};
+//! let transport = UreqTransport::new();
+//! // Plain HTTP to a non-loopback host is refused before anything is sent.
+//! let request = http::Request::get("http://example.com/").body(Vec::new()).unwrap();
+//! let err = transport.send(request).unwrap_err();
+//! assert_eq!(err.sent(), kv_transport::Sent::No);
+//! ```
+//!
+//! Plugging in another HTTP stack is implementing one method:
+//!
+//! ```
+//! use kv_transport::{Error, Transport};
+//!
+//! #[derive(Debug)]
+//! struct Canned;
+//!
+//! impl Transport for Canned {
+//!     fn send(&self, _req: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+//!         Ok(http::Response::builder().status(204).body(Vec::new()).unwrap())
+//!     }
+//! }
+//! let r = Canned.send(http::Request::get("https://v.example/").body(vec![]).unwrap()).unwrap();
+//! assert_eq!(r.status(), 204);
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod ureq_transport;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use error::{Error, Sent};
+pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
+
+/// Sends one HTTP request and returns its response, whatever its status.
+///
+/// A 4xx or 5xx answer is an `Ok` response: the caller needs the 401 challenge and the
+/// Key Vault error body. `Err` means no complete response was received; its
+/// [`Error::sent`] tells whether the request may have reached the server.
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error`] when no complete response was received.
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error>;
+}
+
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+        (**self).send(request)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+        (**self).send(request)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+        (**self).send(request)
+    }
+}
+
+/// Whether `host` (as in a URL authority, without port) names the local machine:
+/// `localhost` or a loopback IP literal (`127.0.0.0/8`, `::1`, brackets allowed).
+///
+/// ```
+/// use kv_transport::is_loopback_host;
+/// assert!(is_loopback_host("127.0.0.1"));
+/// assert!(is_loopback_host("[::1]"));
+/// assert!(is_loopback_host("LocalHost"));
+/// assert!(!is_loopback_host("127.0.0.1.example.com"));
+/// ```
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
