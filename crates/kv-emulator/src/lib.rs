@@ -1,1 +1,207 @@
-//! placeholder
+//! A local Azure Key Vault and token authority that speak message protection.
+//!
+//! `kv-emulator` serves, on `127.0.0.1` over plain HTTP, both sides a Key Vault
+//! client talks to:
+//!
+//! - a token authority (`POST /{tenant}/oauth2/token`, AAD v1 with `resource` and an
+//!   optional `pop_jwk`; `POST /{tenant}/oauth2/v2.0/token` with `scope`) that accepts
+//!   only the configured client and binds PoP keys to the tokens it issues;
+//! - a vault (`/keys/...`) that answers unauthenticated calls with the 401 challenge
+//!   and its two message keys, and, with message protection on (the default), refuses
+//!   unprotected key operations and checks every rule of the protocol before acting.
+//!
+//! It is the embedded default of the sample and the tests, and a tool on its own
+//! (`cargo run -p kv-emulator -- --port 8443`).
+//!
+//! ```
+//! let emulator = kv_emulator::Emulator::builder()
+//!     .client("my-app", "my-secret")
+//!     .start()?;
+//! assert!(emulator.url().starts_with("http://127.0.0.1:"));
+//! // ... point a client at emulator.url() ...
+//! emulator.shutdown();
+//! # Ok::<(), kv_emulator::StartError>(())
+//! ```
+//!
+//! [`Vault::handle`] is the same service without sockets, for tests and fuzzing.
+#![forbid(unsafe_code)]
+
+mod authority;
+mod error;
+mod keys;
+mod protection;
+mod server;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use kv_jose::RsaPrivateKey;
+
+pub use error::StartError;
+pub use server::EmulatorHandle;
+pub use service::Vault;
+
+/// The resource (audience) the vault accepts tokens for.
+pub const RESOURCE: &str = "https://vault.azure.net";
+/// Default tenant.
+pub const DEFAULT_TENANT: &str = "emulator.local";
+/// Default accepted client id.
+pub const DEFAULT_CLIENT_ID: &str = "kv-sample";
+/// Default accepted client secret. Local use only: the emulator is not a security boundary.
+pub const DEFAULT_CLIENT_SECRET: &str = "kv-sample-secret";
+
+/// Counts of what a vault has served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests of any kind.
+    pub requests: u64,
+    /// Requests that arrived protected and were answered protected.
+    pub protected_requests: u64,
+    /// Key operations refused because they were not protected.
+    pub refused_unprotected: u64,
+    /// Tokens issued.
+    pub tokens_issued: u64,
+    /// Of those, tokens bound to a PoP key.
+    pub pop_tokens_issued: u64,
+}
+
+/// The emulator's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) tenant: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+    pub(crate) message_protection: bool,
+    pub(crate) token_lifetime_secs: u64,
+    pub(crate) log_requests: bool,
+}
+
+/// Configures and starts an emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    config: Config,
+    port: u16,
+    workers: usize,
+    message_keys: Option<(Arc<RsaPrivateKey>, Arc<RsaPrivateKey>)>,
+}
+
+/// Entry point: `Emulator::builder()`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: any free port, tenant [`DEFAULT_TENANT`], client
+    /// [`DEFAULT_CLIENT_ID`] / [`DEFAULT_CLIENT_SECRET`], message protection on.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            config: Config {
+                tenant: DEFAULT_TENANT.into(),
+                client_id: DEFAULT_CLIENT_ID.into(),
+                client_secret: DEFAULT_CLIENT_SECRET.into(),
+                message_protection: true,
+                token_lifetime_secs: 3600,
+                log_requests: false,
+            },
+            port: 0,
+            workers: 2,
+            message_keys: None,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The port to listen on; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The tenant the authority serves (a GUID or a domain).
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.config.tenant = tenant.into();
+        self
+    }
+
+    /// The only client the authority accepts.
+    pub fn client(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.config.client_id = client_id.into();
+        self.config.client_secret = client_secret.into();
+        self
+    }
+
+    /// Turns message protection on (default) or off.
+    pub fn message_protection(mut self, on: bool) -> Self {
+        self.config.message_protection = on;
+        self
+    }
+
+    /// Lifetime of issued tokens, in seconds (default 3600).
+    pub fn token_lifetime_secs(mut self, secs: u64) -> Self {
+        self.config.token_lifetime_secs = secs;
+        self
+    }
+
+    /// Writes one line per request to standard error (method, path, status, whether
+    /// protected, latency; never headers or bodies).
+    pub fn log_requests(mut self, on: bool) -> Self {
+        self.config.log_requests = on;
+        self
+    }
+
+    /// Uses these keys as the vault's signing and encryption keys instead of generating
+    /// fresh ones (tests reuse fixed keys to start fast).
+    pub fn message_keys(
+        mut self,
+        signing: Arc<RsaPrivateKey>,
+        encryption: Arc<RsaPrivateKey>,
+    ) -> Self {
+        self.message_keys = Some((signing, encryption));
+        self
+    }
+
+    /// Binds `127.0.0.1:{port}` and starts serving on a background thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Io`] if the port cannot be bound, [`StartError::Config`] for an
+    /// empty client id or secret or a tenant that is not a GUID or domain,
+    /// [`StartError::Keys`] if the message keys cannot be generated.
+    pub fn start(self) -> Result<EmulatorHandle, StartError> {
+        let c = &self.config;
+        if c.client_id.is_empty() || c.client_secret.is_empty() {
+            return Err(StartError::Config(
+                "the client id and secret must not be empty".into(),
+            ));
+        }
+        let tenant_ok = !c.tenant.is_empty()
+            && c.tenant.len() <= 253
+            && c.tenant
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            && c.tenant != "keys";
+        if !tenant_ok {
+            return Err(StartError::Config(
+                "the tenant must be a GUID or a domain name (letters, digits, '-' and '.')".into(),
+            ));
+        }
+        let (signing, encryption) = match self.message_keys {
+            Some(keys) => keys,
+            None => (
+                Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
+                Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
+            ),
+        };
+        let listener = server::bind(self.port)?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(self.port);
+        let base_url = format!("http://127.0.0.1:{port}");
+        let keys = service::MessageKeys::new(&base_url, signing, encryption);
+        let vault = Arc::new(Vault::new(self.config, base_url, keys));
+        server::start(listener, vault, self.workers)
+    }
+}

@@ -1,0 +1,478 @@
+//! The emulator as a sans-I/O service: one `http::Request` in, one `http::Response` out.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime};
+
+use http::{Method, StatusCode};
+use kv_jose::{RsaPrivateKey, b64};
+use serde_json::Value;
+
+use crate::authority::{Authority, TokenRecord};
+use crate::error::KvError;
+use crate::protection::ResponseKey;
+use crate::store::KeyStore;
+use crate::{Config, RESOURCE, Stats};
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// `bytes` random bytes, base64url.
+pub(crate) fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // The OS RNG does not fail on supported platforms; an all-zero id is still unique
+    // enough for a request id, and tokens are checked by lookup, not by entropy.
+    let _ = getrandom::fill(&mut buf);
+    b64::encode(&buf)
+}
+
+/// 16 random bytes as 32 lowercase hex digits (a Key Vault key version).
+pub(crate) fn random_hex() -> String {
+    let mut buf = [0u8; 16];
+    let _ = getrandom::fill(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An answer before it becomes an `http::Response`.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Vec<u8>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) protected: bool,
+}
+
+impl Answer {
+    pub(crate) fn json(status: u16, body: &Value) -> Self {
+        Answer {
+            status,
+            content_type: "application/json; charset=utf-8",
+            body: body.to_string().into_bytes(),
+            headers: Vec::new(),
+            protected: false,
+        }
+    }
+
+    pub(crate) fn jose(body: String) -> Self {
+        Answer {
+            status: 200,
+            content_type: "application/jose+json; charset=utf-8",
+            body: body.into_bytes(),
+            headers: Vec::new(),
+            protected: true,
+        }
+    }
+
+    fn into_response(self, request_id: &str) -> http::Response<Vec<u8>> {
+        let mut b = http::Response::builder()
+            .status(StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+            .header(http::header::CONTENT_TYPE, self.content_type)
+            .header("x-ms-request-id", request_id);
+        for (name, value) in &self.headers {
+            b = b.header(*name, value);
+        }
+        b.body(self.body).unwrap_or_else(|_| {
+            let mut r = http::Response::new(Vec::new());
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
+    }
+}
+
+/// The vault's message-protection key pair with their published forms.
+pub(crate) struct MessageKeys {
+    pub(crate) signing: Arc<RsaPrivateKey>,
+    pub(crate) signing_kid: String,
+    pub(crate) encryption: Arc<RsaPrivateKey>,
+    pub(crate) encryption_kid: String,
+    signing_header: String,
+    encryption_header: String,
+}
+
+impl MessageKeys {
+    pub(crate) fn new(
+        base_url: &str,
+        signing: Arc<RsaPrivateKey>,
+        encryption: Arc<RsaPrivateKey>,
+    ) -> Self {
+        let published = |key: &RsaPrivateKey, kid: &str, ops: &[&str]| {
+            let mut jwk = key.public().to_jwk();
+            jwk.kid = Some(kid.to_string());
+            jwk.key_ops = Some(ops.iter().map(|s| s.to_string()).collect());
+            jwk.to_json()
+        };
+        let signing_kid = format!("{base_url}/message-keys/signing/{}", random_hex());
+        let encryption_kid = format!("{base_url}/message-keys/encryption/{}", random_hex());
+        MessageKeys {
+            signing_header: published(&signing, &signing_kid, &["verify"]),
+            encryption_header: published(&encryption, &encryption_kid, &["encrypt", "wrapKey"]),
+            signing,
+            signing_kid,
+            encryption,
+            encryption_kid,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    protected_requests: AtomicU64,
+    refused_unprotected: AtomicU64,
+    tokens_issued: AtomicU64,
+    pop_tokens_issued: AtomicU64,
+}
+
+/// The vault and token authority, with no network attached.
+///
+/// [`Vault::handle`] answers one request; the HTTP server of
+/// [`Emulator`](crate::Emulator) is a thin loop around it, so tests and fuzzers can
+/// drive the whole service without sockets.
+pub struct Vault {
+    pub(crate) config: Config,
+    pub(crate) base_url: String,
+    pub(crate) message_keys: MessageKeys,
+    pub(crate) authority: Authority,
+    pub(crate) keys: RwLock<KeyStore>,
+    counters: Counters,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("base_url", &self.base_url)
+            .field("tenant", &self.config.tenant)
+            .field("message_protection", &self.config.message_protection)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A vault operation, from method and path.
+enum Route<'a> {
+    Create(&'a str),
+    Get(&'a str, &'a str),
+    Delete(&'a str),
+    Crypto {
+        name: &'a str,
+        version: &'a str,
+        op: CryptoOp,
+    },
+}
+
+/// The protectable key operations this emulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CryptoOp {
+    Encrypt,
+    Decrypt,
+    WrapKey,
+    UnwrapKey,
+}
+
+impl CryptoOp {
+    fn from_segment(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "encrypt" => Some(CryptoOp::Encrypt),
+            "decrypt" => Some(CryptoOp::Decrypt),
+            "wrapkey" => Some(CryptoOp::WrapKey),
+            "unwrapkey" => Some(CryptoOp::UnwrapKey),
+            _ => None,
+        }
+    }
+
+    /// The `key_ops` entry that permits this operation.
+    pub(crate) fn key_op(self) -> &'static str {
+        match self {
+            CryptoOp::Encrypt => "encrypt",
+            CryptoOp::Decrypt => "decrypt",
+            CryptoOp::WrapKey => "wrapKey",
+            CryptoOp::UnwrapKey => "unwrapKey",
+        }
+    }
+}
+
+fn is_protectable_segment(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "sign" | "verify" | "encrypt" | "decrypt" | "wrapkey" | "unwrapkey"
+    )
+}
+
+fn query_param<'a>(query: &'a str, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// api-version must be 7.0 or later (`7.4`, `7.5-preview.1`, …).
+fn check_api_version(query: &str) -> Result<(), KvError> {
+    let Some(v) = query_param(query, "api-version") else {
+        return Err(KvError::bad_parameter(
+            "The api-version query parameter is missing (use 7.0 or later).",
+        ));
+    };
+    let major = v.split('.').next().and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(m) if (7..100).contains(&m) => Ok(()),
+        _ => Err(KvError::bad_parameter(format!(
+            "The api-version '{v}' is not supported here (use 7.0 or later)."
+        ))),
+    }
+}
+
+/// Key Vault object names: 1–127 of `0-9 a-z A-Z -`.
+pub(crate) fn check_name(name: &str) -> Result<(), KvError> {
+    let ok = (1..=127).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(KvError::bad_parameter(
+            "The key name is invalid: it must be 1 to 127 characters of 0-9, a-z, A-Z and -.",
+        ))
+    }
+}
+
+impl Vault {
+    pub(crate) fn new(config: Config, base_url: String, message_keys: MessageKeys) -> Self {
+        Vault {
+            config,
+            base_url,
+            message_keys,
+            authority: Authority::default(),
+            keys: RwLock::new(KeyStore::default()),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The base URL the vault writes into key ids and challenges.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Counts of what the vault has served.
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        Stats {
+            requests: c.requests.load(Ordering::Relaxed),
+            protected_requests: c.protected_requests.load(Ordering::Relaxed),
+            refused_unprotected: c.refused_unprotected.load(Ordering::Relaxed),
+            tokens_issued: c.tokens_issued.load(Ordering::Relaxed),
+            pop_tokens_issued: c.pop_tokens_issued.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Answers one request, as the HTTP server would.
+    pub fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        let started = Instant::now();
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = self.route(&request);
+        if answer.protected {
+            self.counters
+                .protected_requests
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        if self.config.log_requests {
+            // Path only: queries and bodies may carry values, headers carry tokens.
+            eprintln!(
+                "kv-emulator: {} {} -> {} {} {:.1} ms",
+                request.method(),
+                request.uri().path(),
+                answer.status,
+                if answer.protected {
+                    "protected"
+                } else {
+                    "plain"
+                },
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+        }
+        answer.into_response(&random_hex())
+    }
+
+    fn route(&self, request: &http::Request<Vec<u8>>) -> Answer {
+        let path = request.uri().path();
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let method = request.method();
+        match segments.as_slice() {
+            [tenant, "oauth2", rest @ ..] if *method == Method::POST => {
+                let v2 = match rest {
+                    ["token"] => false,
+                    ["v2.0", "token"] => true,
+                    _ => return not_found(),
+                };
+                let (answer, pop) = self
+                    .authority
+                    .token(&self.config, tenant, v2, request.body());
+                if answer.status == 200 {
+                    self.counters.tokens_issued.fetch_add(1, Ordering::Relaxed);
+                    if pop {
+                        self.counters
+                            .pop_tokens_issued
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                answer
+            }
+            ["keys", rest @ ..] => match self.vault(request, rest) {
+                Ok(answer) => answer,
+                Err(e) => e.into_answer(),
+            },
+            _ => not_found(),
+        }
+    }
+
+    /// The 401 challenge (PROTOCOL.md §1), with the message keys when protection is on.
+    fn challenge(&self, message: &str) -> Answer {
+        let mut answer = KvError::unauthorized(message).into_answer();
+        let pop = if self.config.message_protection {
+            r#", supportspop="true""#
+        } else {
+            ""
+        };
+        answer.headers.push((
+            "www-authenticate",
+            format!(
+                r#"Bearer authorization="{}/{}", resource="{RESOURCE}"{pop}"#,
+                self.base_url, self.config.tenant
+            ),
+        ));
+        if self.config.message_protection {
+            let k = &self.message_keys;
+            answer
+                .headers
+                .push(("x-ms-message-signing-key", k.signing_header.clone()));
+            answer
+                .headers
+                .push(("x-ms-message-encryption-key", k.encryption_header.clone()));
+        }
+        answer
+    }
+
+    fn authenticate(
+        &self,
+        request: &http::Request<Vec<u8>>,
+    ) -> Result<(String, TokenRecord), Answer> {
+        let header = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let Some(header) = header else {
+            return Err(self.challenge("AKV10000: Request is missing a Bearer or PoP token."));
+        };
+        let token = header
+            .split_once(' ')
+            .filter(|(scheme, _)| {
+                scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("pop")
+            })
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            return Err(
+                self.challenge("AKV10001: The Authorization header is not a Bearer or PoP token.")
+            );
+        };
+        match self.authority.lookup(token) {
+            Some(record) if record.tenant.eq_ignore_ascii_case(&self.config.tenant) => {
+                Ok((token.to_string(), record))
+            }
+            Some(_) => Err(self.challenge("AKV10032: The token was issued for another tenant.")),
+            None => Err(self.challenge("AKV10022: The token is invalid or has expired.")),
+        }
+    }
+
+    fn vault(&self, request: &http::Request<Vec<u8>>, rest: &[&str]) -> Result<Answer, KvError> {
+        let (token, record) = match self.authenticate(request) {
+            Ok(t) => t,
+            Err(challenge) => return Ok(challenge),
+        };
+        check_api_version(request.uri().query().unwrap_or_default())?;
+        let method = request.method();
+        let route = match rest {
+            [name, "create"] if method == Method::POST => Route::Create(name),
+            [name] if method == Method::GET => Route::Get(name, ""),
+            [name, version] if method == Method::GET => Route::Get(name, version),
+            [name] if method == Method::DELETE => Route::Delete(name),
+            [name, op] if method == Method::POST && is_protectable_segment(op) => Route::Crypto {
+                name,
+                version: "",
+                op: CryptoOp::from_segment(op).ok_or_else(unsupported_op)?,
+            },
+            [name, version, op] if method == Method::POST && is_protectable_segment(op) => {
+                Route::Crypto {
+                    name,
+                    version,
+                    op: CryptoOp::from_segment(op).ok_or_else(unsupported_op)?,
+                }
+            }
+            _ => {
+                return Err(KvError::new(
+                    404,
+                    "NotFound",
+                    "No such operation on this vault.",
+                ));
+            }
+        };
+        match route {
+            Route::Create(name) => self.create(name, &parse_json(request.body())?),
+            Route::Get(name, version) => self.get(name, version),
+            Route::Delete(name) => self.delete(name),
+            Route::Crypto { name, version, op } => {
+                let is_jose = request
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|ct| ct.to_ascii_lowercase().contains("application/jose+json"));
+                match (self.config.message_protection, is_jose) {
+                    (true, true) => {
+                        let (body, rek): (Value, ResponseKey) =
+                            self.unprotect(request.body(), &token, &record)?;
+                        let answer = self.crypto(name, version, op, &body)?;
+                        self.protect(&answer, &rek)
+                    }
+                    (true, false) => {
+                        self.counters
+                            .refused_unprotected
+                            .fetch_add(1, Ordering::Relaxed);
+                        Err(KvError::bad_parameter(
+                            "This vault requires message protection for key operations: send the body as a flattened JWS (Content-Type: application/jose+json) signed with a PoP key and carrying a JWE.",
+                        ))
+                    }
+                    (false, true) => Err(KvError::bad_parameter(
+                        "Message protection is not enabled on this vault: send a plain JSON body.",
+                    )),
+                    (false, false) => self
+                        .crypto(name, version, op, &parse_json(request.body())?)
+                        .map(|v| Answer::json(200, &v)),
+                }
+            }
+        }
+    }
+}
+
+fn unsupported_op() -> KvError {
+    KvError::bad_parameter("This emulator does not serve sign and verify yet.")
+}
+
+fn not_found() -> Answer {
+    KvError::new(404, "NotFound", "Not found.").into_answer()
+}
+
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, KvError> {
+    if body.is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        KvError::bad_parameter(format!(
+            "The request body is not valid JSON (line {} column {}).",
+            e.line(),
+            e.column()
+        ))
+    })
+}
