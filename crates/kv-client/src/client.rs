@@ -1,0 +1,524 @@
+//! The typed vault client and its builder.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use http::Method;
+use kv_auth::{TokenCredential, VaultChallenge};
+use kv_transport::{Transport, UreqTransport, is_loopback_host};
+use serde::de::DeserializeOwned;
+
+use crate::models::KeyOperationParameters;
+use crate::pipeline::Operation;
+use crate::{
+    CreateKeyOptions, DeletedKeyBundle, EncryptionAlgorithm, Error, FreshKeyPerRequest, KeyBundle,
+    KeyOperationResult, PlaintextResult, ResponseKeySource, Result,
+};
+
+/// The api-version sent by default.
+pub const DEFAULT_API_VERSION: &str = "7.5";
+
+pub(crate) struct Inner {
+    pub(crate) base_url: String,
+    pub(crate) authority: String,
+    pub(crate) vault_host: String,
+    pub(crate) vault_is_loopback: bool,
+    pub(crate) api_version: String,
+    pub(crate) tenant: Option<String>,
+    pub(crate) trusted_authorities: Vec<String>,
+    pub(crate) require_protection: bool,
+    pub(crate) credential: Arc<dyn TokenCredential>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) response_keys: Arc<dyn ResponseKeySource>,
+    pub(crate) challenges: RwLock<HashMap<String, Arc<VaultChallenge>>>,
+}
+
+/// A client for one vault's keys, with message protection.
+///
+/// Cheap to clone (the clones share connections, the challenge cache and the
+/// credential's token cache), `Send + Sync`. Protected operations (encrypt, decrypt,
+/// wrap, unwrap) are protected whenever the vault's challenge offers it, and their
+/// answers are verified before they are decrypted.
+///
+/// ```
+/// use std::sync::Arc;
+/// use kv_client::{CreateKeyOptions, EncryptionAlgorithm, KeyVaultClient};
+///
+/// # let emulator = kv_emulator::Emulator::builder().start()?;
+/// # let vault_url = emulator.url();
+/// let credential = kv_auth::ClientSecretCredential::new("kv-sample", "kv-sample-secret");
+/// let client = KeyVaultClient::builder(vault_url)
+///     .credential(Arc::new(credential))
+///     .build()?;
+///
+/// let key = client.create_key("doc-example", &CreateKeyOptions::rsa(2048))?;
+/// let wrapped = client.wrap_key("doc-example", Some(key.version()), EncryptionAlgorithm::RsaOaep, b"0123456789abcdef")?;
+/// let unwrapped = client.unwrap_key("doc-example", Some(key.version()), EncryptionAlgorithm::RsaOaep, &wrapped.value)?;
+/// assert_eq!(unwrapped.value.expose_secret(), b"0123456789abcdef");
+/// client.delete_key("doc-example")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct KeyVaultClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for KeyVaultClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyVaultClient")
+            .field("vault", &self.inner.base_url)
+            .field("api_version", &self.inner.api_version)
+            .field("credential", &self.inner.credential)
+            .field("transport", &self.inner.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`KeyVaultClient`].
+pub struct KeyVaultClientBuilder {
+    vault_url: String,
+    credential: Option<Arc<dyn TokenCredential>>,
+    transport: Option<Arc<dyn Transport>>,
+    response_keys: Arc<dyn ResponseKeySource>,
+    api_version: String,
+    tenant: Option<String>,
+    trusted_authorities: Vec<String>,
+    require_protection: bool,
+    allow_insecure_http: bool,
+}
+
+impl fmt::Debug for KeyVaultClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyVaultClientBuilder")
+            .field("vault_url", &self.vault_url)
+            .field("api_version", &self.api_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyVaultClientBuilder {
+    /// The credential that provides tokens (required).
+    pub fn credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    /// The transport (default: a [`UreqTransport`]).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Where response encryption keys come from (default: [`FreshKeyPerRequest`]).
+    pub fn response_keys(mut self, source: Arc<dyn ResponseKeySource>) -> Self {
+        self.response_keys = source;
+        self
+    }
+
+    /// The `api-version` to send (default [`DEFAULT_API_VERSION`]).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = version.into();
+        self
+    }
+
+    /// The tenant to use when the challenge names none that is valid.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Trusts an authority host (`https://login.example.com`) besides the Azure AD
+    /// clouds' own. The client secret is sent there.
+    pub fn trust_authority_host(mut self, host: impl Into<String>) -> Self {
+        self.trusted_authorities
+            .push(host.into().trim_end_matches('/').to_ascii_lowercase());
+        self
+    }
+
+    /// Fails protectable operations instead of sending them unprotected when the vault
+    /// does not offer message protection.
+    pub fn require_message_protection(mut self, required: bool) -> Self {
+        self.require_protection = required;
+        self
+    }
+
+    /// Allows an `http://` vault URL to a host that is not loopback. The default
+    /// transport must be allowed too: pass one built with
+    /// [`UreqTransportBuilder::danger_allow_insecure_http`](kv_transport::UreqTransportBuilder::danger_allow_insecure_http).
+    pub fn danger_allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
+    /// Validates the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] without a credential, or for a vault URL that is not an
+    /// absolute `https://` URL (or `http://` to loopback) with no path, query or fragment.
+    pub fn build(self) -> Result<KeyVaultClient> {
+        let credential = self.credential.ok_or_else(|| {
+            Error::Config("a credential is required: call `.credential(..)`".into())
+        })?;
+        let uri: http::Uri = self
+            .vault_url
+            .parse()
+            .map_err(|_| Error::Config(format!("`{}` is not a valid URL", self.vault_url)))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return Err(Error::Config(format!(
+                "`{}` is not an absolute URL like https://myvault.vault.azure.net",
+                self.vault_url
+            )));
+        };
+        let scheme = scheme.to_ascii_lowercase();
+        let host = authority.host().to_ascii_lowercase();
+        let loopback = is_loopback_host(&host);
+        match scheme.as_str() {
+            "https" => {}
+            "http" if loopback || self.allow_insecure_http => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "refusing plain http:// to `{host}`: use https://, or opt in with `danger_allow_insecure_http`"
+                )));
+            }
+            _ => return Err(Error::Config("the vault URL must be https://".into())),
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(Error::Config(
+                "the vault URL must have no path or query: https://myvault.vault.azure.net".into(),
+            ));
+        }
+        if self.api_version.is_empty()
+            || !self
+                .api_version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            return Err(Error::Config(format!(
+                "`{}` is not an api-version",
+                self.api_version
+            )));
+        }
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        let port = authority.port_u16().unwrap_or(default_port);
+        let origin_port = if port == default_port {
+            String::new()
+        } else {
+            format!(":{port}")
+        };
+        let base_url = format!("{scheme}://{host}{origin_port}");
+        Ok(KeyVaultClient {
+            inner: Arc::new(Inner {
+                authority: base_url.clone(),
+                base_url,
+                vault_host: host,
+                vault_is_loopback: loopback,
+                api_version: self.api_version,
+                tenant: self.tenant,
+                trusted_authorities: self.trusted_authorities,
+                require_protection: self.require_protection,
+                credential,
+                transport: self
+                    .transport
+                    .unwrap_or_else(|| Arc::new(UreqTransport::new())),
+                response_keys: self.response_keys,
+                challenges: RwLock::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+/// Key Vault object names: 1–127 of `0-9 a-z A-Z -`. Checked before anything is sent,
+/// which also guarantees no path is built with an empty or injected segment.
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok = (1..=127).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "`{name}` is not a valid {what}: use 1 to 127 characters of 0-9, a-z, A-Z and -"
+        )))
+    }
+}
+
+fn check_version(version: &str) -> Result<()> {
+    let ok = !version.is_empty()
+        && version.len() <= 64
+        && version.bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "`{version}` is not a valid key version"
+        )))
+    }
+}
+
+fn key_path(name: &str, version: Option<&str>, suffix: &str) -> Result<String> {
+    check_name("key name", name)?;
+    let mut path = format!("/keys/{name}");
+    if let Some(v) = version {
+        check_version(v)?;
+        path.push('/');
+        path.push_str(v);
+    }
+    if !suffix.is_empty() {
+        path.push('/');
+        path.push_str(suffix);
+    }
+    Ok(path)
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        Error::UnexpectedAnswer(format!(
+            "the {what} answer is not what Key Vault sends (line {} column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::InvalidArgument(e.to_string()))
+}
+
+impl KeyVaultClient {
+    /// Starts configuring a client for the vault at `vault_url`
+    /// (`https://myvault.vault.azure.net`).
+    pub fn builder(vault_url: impl Into<String>) -> KeyVaultClientBuilder {
+        KeyVaultClientBuilder {
+            vault_url: vault_url.into(),
+            credential: None,
+            transport: None,
+            response_keys: Arc::new(FreshKeyPerRequest),
+            api_version: DEFAULT_API_VERSION.into(),
+            tenant: None,
+            trusted_authorities: Vec::new(),
+            require_protection: false,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The vault URL, normalised (`https://myvault.vault.azure.net`).
+    pub fn vault_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    fn call(&self, method: Method, path: String, body: Option<Vec<u8>>) -> Result<Vec<u8>> {
+        self.inner.execute(&Operation { method, path, body })
+    }
+
+    /// Creates a key, or a new version of an existing one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad name; [`Error::Service`] when the vault refuses.
+    pub fn create_key(&self, name: &str, options: &CreateKeyOptions) -> Result<KeyBundle> {
+        let body = self.call(
+            Method::POST,
+            key_path(name, None, "create")?,
+            Some(json_body(options)?),
+        )?;
+        decode(&body, "create key")
+    }
+
+    /// Gets a key: the latest version, or `version`.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_key`](Self::create_key); `KeyNotFound` as a [`Error::Service`].
+    pub fn get_key(&self, name: &str, version: Option<&str>) -> Result<KeyBundle> {
+        let body = self.call(Method::GET, key_path(name, version, "")?, None)?;
+        decode(&body, "get key")
+    }
+
+    /// Deletes a key (every version).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_key`](Self::get_key).
+    pub fn delete_key(&self, name: &str) -> Result<DeletedKeyBundle> {
+        let body = self.call(Method::DELETE, key_path(name, None, "")?, None)?;
+        decode(&body, "delete key")
+    }
+
+    fn rsa_op(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        op: &str,
+        alg: EncryptionAlgorithm,
+        value: &[u8],
+    ) -> Result<Vec<u8>> {
+        let body = json_body(&KeyOperationParameters { alg, value })?;
+        self.call(Method::POST, key_path(name, version, op)?, Some(body))
+    }
+
+    /// Wraps (encrypts) a symmetric key with the vault key. Message-protected.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_key`](Self::get_key), and [`Error::Protection`] if the answer fails any
+    /// message-protection check.
+    pub fn wrap_key(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        alg: EncryptionAlgorithm,
+        key: &[u8],
+    ) -> Result<KeyOperationResult> {
+        decode(
+            &self.rsa_op(name, version, "wrapkey", alg, key)?,
+            "wrap key",
+        )
+    }
+
+    /// Unwraps a key wrapped by [`wrap_key`](Self::wrap_key). Message-protected.
+    ///
+    /// # Errors
+    ///
+    /// As [`wrap_key`](Self::wrap_key).
+    pub fn unwrap_key(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        alg: EncryptionAlgorithm,
+        wrapped: &[u8],
+    ) -> Result<PlaintextResult> {
+        decode(
+            &self.rsa_op(name, version, "unwrapkey", alg, wrapped)?,
+            "unwrap key",
+        )
+    }
+
+    /// Encrypts a short plaintext with the vault key. Message-protected.
+    ///
+    /// # Errors
+    ///
+    /// As [`wrap_key`](Self::wrap_key).
+    pub fn encrypt(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        alg: EncryptionAlgorithm,
+        plaintext: &[u8],
+    ) -> Result<KeyOperationResult> {
+        decode(
+            &self.rsa_op(name, version, "encrypt", alg, plaintext)?,
+            "encrypt",
+        )
+    }
+
+    /// Decrypts a ciphertext made with the vault key. Message-protected.
+    ///
+    /// # Errors
+    ///
+    /// As [`wrap_key`](Self::wrap_key).
+    pub fn decrypt(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        alg: EncryptionAlgorithm,
+        ciphertext: &[u8],
+    ) -> Result<PlaintextResult> {
+        decode(
+            &self.rsa_op(name, version, "decrypt", alg, ciphertext)?,
+            "decrypt",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn the_client_is_send_and_sync() {
+        assert_send_sync::<KeyVaultClient>();
+    }
+
+    fn builder(url: &str) -> KeyVaultClientBuilder {
+        KeyVaultClient::builder(url).credential(Arc::new(kv_auth::StaticTokenCredential::new(
+            kv_auth::AccessToken::bearer("t", std::time::SystemTime::now()),
+        )))
+    }
+
+    #[test]
+    fn vault_urls_are_validated_and_normalised() {
+        assert_eq!(
+            builder("https://V.vault.azure.net/")
+                .build()
+                .unwrap()
+                .vault_url(),
+            "https://v.vault.azure.net"
+        );
+        assert_eq!(
+            builder("https://v.vault.azure.net:443")
+                .build()
+                .unwrap()
+                .vault_url(),
+            "https://v.vault.azure.net"
+        );
+        assert_eq!(
+            builder("http://127.0.0.1:8443")
+                .build()
+                .unwrap()
+                .vault_url(),
+            "http://127.0.0.1:8443"
+        );
+        for bad in [
+            "http://v.vault.azure.net",
+            "v.vault.azure.net",
+            "https://v.vault.azure.net/keys",
+            "https://v.vault.azure.net?x=1",
+            "ftp://v",
+            "",
+        ] {
+            assert!(
+                matches!(builder(bad).build(), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
+        assert!(
+            builder("http://v.example")
+                .danger_allow_insecure_http()
+                .build()
+                .is_ok()
+        );
+        assert!(matches!(
+            KeyVaultClient::builder("https://v.vault.azure.net").build(),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn paths_never_have_empty_or_injected_segments() {
+        assert_eq!(
+            key_path("k-1", None, "wrapkey").unwrap(),
+            "/keys/k-1/wrapkey"
+        );
+        assert_eq!(key_path("k", Some("abc123"), "").unwrap(), "/keys/k/abc123");
+        for (name, version) in [
+            ("", None),
+            ("a/b", None),
+            ("a b", None),
+            ("k", Some("")),
+            ("k", Some("../x")),
+            ("k?x", None),
+            (&*"x".repeat(128), None),
+        ] {
+            assert!(
+                matches!(
+                    key_path(name, version, "wrapkey"),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{name:?} {version:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The request path: challenge, token, protection, send, and the one retry after a
+//! stale challenge.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::Method;
+use kv_auth::{AccessToken, TokenRequest, TokenScheme, VaultChallenge};
+
+use crate::client::Inner;
+use crate::protection::{self, Protector, ResponseContext};
+use crate::{Error, ProtectionError, Result, ServiceError};
+
+/// One vault call, before authentication: method, path under the vault, JSON body.
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) body: Option<Vec<u8>>,
+}
+
+/// Hosts of the Azure AD authorities of the public and sovereign clouds.
+const KNOWN_AUTHORITY_HOSTS: [&str; 6] = [
+    "https://login.microsoftonline.com",
+    "https://login.windows.net",
+    "https://login.microsoft.com",
+    "https://sts.windows.net",
+    "https://login.chinacloudapi.cn",
+    "https://login.microsoftonline.us",
+];
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+fn host_of(url: &str) -> Option<String> {
+    url.parse::<http::Uri>()
+        .ok()?
+        .host()
+        .map(|h| h.to_ascii_lowercase())
+}
+
+impl Inner {
+    /// Runs `op`, returning the (unprotected) answer of a 2xx, or a typed error.
+    pub(crate) fn execute(&self, op: &Operation) -> Result<Vec<u8>> {
+        let mut challenge = self.cached_challenge();
+        let mut fresh_challenge = false;
+        if challenge.is_none() {
+            challenge = Some(self.discover(op)?);
+            fresh_challenge = true;
+        }
+        let mut force_refresh = false;
+        loop {
+            let Some(current) = challenge.clone() else {
+                return Err(Error::Config("no challenge".into()));
+            };
+            let protect = protection::applies(&current, &op.path, op.body.is_some());
+            if !protect && self.require_protection && protection::is_protectable_path(&op.path) {
+                return Err(ProtectionError::Unavailable.into());
+            }
+            let token = self.token(&current, protect, force_refresh)?;
+            let (request, context) = self.build(op, &current, &token, protect)?;
+            let response = self.transport.send(request)?;
+            if response.status() == http::StatusCode::UNAUTHORIZED && !fresh_challenge {
+                // The cached challenge is stale (new keys, new tenant, token refused):
+                // learn the new one from this answer, drop the token, retry once.
+                let renewed = match VaultChallenge::from_response(&response) {
+                    Ok(c) => self.accept_challenge(c)?,
+                    Err(_) => self.discover(op)?,
+                };
+                challenge = Some(renewed);
+                fresh_challenge = true;
+                force_refresh = true;
+                continue;
+            }
+            if !response.status().is_success() {
+                return Err(Error::Service(Box::new(ServiceError::from_response(
+                    &response,
+                ))));
+            }
+            return match context {
+                Some(context) => Ok(context.unprotect(&response)?),
+                None => Ok(response.into_body()),
+            };
+        }
+    }
+
+    fn cached_challenge(&self) -> Option<Arc<VaultChallenge>> {
+        self.challenges
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&self.authority)
+            .cloned()
+    }
+
+    /// Sends the request without credentials and with an empty body, so nothing leaves
+    /// before the vault's keys are known, and reads the 401 challenge.
+    fn discover(&self, op: &Operation) -> Result<Arc<VaultChallenge>> {
+        let request = self
+            .request(op.method.clone(), &op.path)
+            .header(http::header::CONTENT_LENGTH, "0")
+            .body(Vec::new())
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let response = self.transport.send(request)?;
+        if response.status() != http::StatusCode::UNAUTHORIZED {
+            return Err(Error::Auth(kv_auth::Error::Challenge(format!(
+                "the vault answered the unauthenticated probe with HTTP {}, not 401 with a challenge",
+                response.status().as_u16()
+            ))));
+        }
+        self.accept_challenge(VaultChallenge::from_response(&response)?)
+    }
+
+    /// Checks that a challenge may be trusted with our credentials, then caches it.
+    fn accept_challenge(&self, challenge: VaultChallenge) -> Result<Arc<VaultChallenge>> {
+        let untrusted = |why: String| Error::Auth(kv_auth::Error::Challenge(why));
+        // The resource (or scope) must belong to the vault's host, else a fake vault
+        // could collect tokens for a real one.
+        if !self.vault_is_loopback {
+            let audience = challenge
+                .resource()
+                .or(challenge.scope())
+                .unwrap_or_default();
+            let host = host_of(audience).unwrap_or_default();
+            let belongs = !host.is_empty()
+                && (self.vault_host == host || self.vault_host.ends_with(&format!(".{host}")));
+            if !belongs {
+                return Err(untrusted(format!(
+                    "the challenge asks for a token for `{audience}`, which is not the vault's host `{}`",
+                    self.vault_host
+                )));
+            }
+        }
+        // Our client secret goes to the authority: it must be a known one.
+        let authority = challenge.authority_host();
+        let authority_loopback =
+            host_of(authority).is_some_and(|h| kv_transport::is_loopback_host(&h));
+        let trusted = KNOWN_AUTHORITY_HOSTS.contains(&authority)
+            || self.trusted_authorities.iter().any(|a| a == authority)
+            || (self.vault_is_loopback && authority_loopback);
+        if !trusted {
+            return Err(untrusted(format!(
+                "the challenge names the authority `{authority}`, which is not a known Azure AD host; trust it explicitly with `trust_authority_host` if it is yours"
+            )));
+        }
+        let challenge = Arc::new(challenge);
+        self.challenges
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(self.authority.clone(), challenge.clone());
+        Ok(challenge)
+    }
+
+    fn token(
+        &self,
+        challenge: &VaultChallenge,
+        protect: bool,
+        force_refresh: bool,
+    ) -> Result<Arc<AccessToken>> {
+        let tenant = challenge
+            .tenant()
+            .or(self.tenant.as_deref())
+            .ok_or_else(|| {
+                Error::Auth(kv_auth::Error::Challenge(
+                    "the challenge names no usable tenant; configure one with `tenant`".into(),
+                ))
+            })?;
+        let (resource, scope) = (challenge.resource(), challenge.scope());
+        let scheme = if protect {
+            TokenScheme::Pop
+        } else {
+            TokenScheme::Bearer
+        };
+        // PoP tokens come from the v1 endpoint, which takes a resource.
+        let resource = match (scheme, resource, scope) {
+            (_, Some(r), _) => Some(r.to_string()),
+            (TokenScheme::Pop, None, Some(s)) => Some(s.trim_end_matches("/.default").to_string()),
+            _ => None,
+        };
+        let mut request = TokenRequest::new(
+            challenge.authority_host(),
+            tenant,
+            resource,
+            scope.map(str::to_string),
+            scheme,
+        );
+        if force_refresh {
+            request = request.forcing_refresh();
+        }
+        Ok(self.credential.get_token(&request)?)
+    }
+
+    fn request(&self, method: Method, path: &str) -> http::request::Builder {
+        http::Request::builder()
+            .method(method)
+            .uri(format!(
+                "{}{path}?api-version={}",
+                self.base_url, self.api_version
+            ))
+            .header(http::header::ACCEPT, "application/json")
+            .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+    }
+
+    fn build(
+        &self,
+        op: &Operation,
+        challenge: &VaultChallenge,
+        token: &AccessToken,
+        protect: bool,
+    ) -> Result<(http::Request<Vec<u8>>, Option<ResponseContext>)> {
+        let builder = self.request(op.method.clone(), &op.path).header(
+            http::header::AUTHORIZATION,
+            // The service requires the scheme `Bearer`, even for a PoP token.
+            format!("Bearer {}", token.token().expose_secret()),
+        );
+        let (builder, body, context) = match (&op.body, protect, challenge.message_keys()) {
+            (Some(body), true, Some(keys)) => {
+                let rek = self.response_keys.next_key()?;
+                let (protected, context) =
+                    Protector::new(keys.clone()).protect(body, token, rek, now_secs())?;
+                (
+                    builder.header(http::header::CONTENT_TYPE, "application/jose+json"),
+                    protected,
+                    Some(context),
+                )
+            }
+            (Some(body), _, _) => (
+                builder.header(http::header::CONTENT_TYPE, "application/json"),
+                body.clone(),
+                None,
+            ),
+            (None, _, _) => (builder, Vec::new(), None),
+        };
+        let request = builder
+            .body(body)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        Ok((request, context))
+    }
+}
