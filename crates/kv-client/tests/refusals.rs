@@ -14,17 +14,27 @@ fn is_wrap(req: &http::Request<Vec<u8>>) -> bool {
     req.uri().path().ends_with("/wrapkey")
 }
 
-fn edit_jws(response: http::Response<Vec<u8>>, f: impl FnOnce(&mut Value)) -> http::Response<Vec<u8>> {
+fn edit_jws(
+    response: http::Response<Vec<u8>>,
+    f: impl FnOnce(&mut Value),
+) -> http::Response<Vec<u8>> {
     let (parts, body) = response.into_parts();
     let mut v: Value = serde_json::from_slice(&body).unwrap();
     f(&mut v);
     http::Response::from_parts(parts, v.to_string().into_bytes())
 }
 
-fn wrap_through(tamper: impl Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>) -> http::Response<Vec<u8>> + Send + Sync + 'static) -> Error {
+fn wrap_through(
+    tamper: impl Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>) -> http::Response<Vec<u8>>
+    + Send
+    + Sync
+    + 'static,
+) -> Error {
     let emulator = emulator();
     let client = client(&emulator, Tampering::new(tamper));
-    client.create_key("victim", &CreateKeyOptions::rsa(2048)).unwrap();
+    client
+        .create_key("victim", &CreateKeyOptions::rsa(2048))
+        .unwrap();
     client
         .wrap_key("victim", None, EncryptionAlgorithm::RsaOaep, &[9; 16])
         .unwrap_err()
@@ -33,7 +43,10 @@ fn wrap_through(tamper: impl Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>
 #[test]
 fn the_emulator_refuses_an_unprotected_wrap() {
     let emulator = emulator();
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     // A valid bearer token from the emulator's own authority.
     let mut token = agent
         .post(&format!("{}/emulator.local/oauth2/token", emulator.url()))
@@ -43,10 +56,15 @@ fn the_emulator_refuses_an_unprotected_wrap() {
     let token: Value = serde_json::from_str(&token.body_mut().read_to_string().unwrap()).unwrap();
     let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
     let client = client(&emulator, Recording::new());
-    client.create_key("plain", &CreateKeyOptions::rsa(2048)).unwrap();
+    client
+        .create_key("plain", &CreateKeyOptions::rsa(2048))
+        .unwrap();
 
     let mut answer = agent
-        .post(&format!("{}/keys/plain/wrapkey?api-version=7.4", emulator.url()))
+        .post(&format!(
+            "{}/keys/plain/wrapkey?api-version=7.4",
+            emulator.url()
+        ))
         .header("authorization", &bearer)
         .content_type("application/json")
         .send(r#"{"alg":"RSA-OAEP","value":"AAECAwQFBgcICQoLDA0ODw"}"#)
@@ -54,7 +72,12 @@ fn the_emulator_refuses_an_unprotected_wrap() {
     assert_eq!(answer.status(), 400);
     let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(body["error"]["code"], "BadParameter");
-    assert!(body["error"]["message"].as_str().unwrap().contains("requires message protection"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires message protection")
+    );
     assert_eq!(emulator.vault().stats().refused_unprotected, 1);
 }
 
@@ -70,7 +93,10 @@ fn a_flipped_signature_byte_is_refused_as_bad_signature() {
             v["signature"] = b64::encode(&sig).into();
         })
     });
-    assert!(matches!(err, Error::Protection(ProtectionError::BadSignature)), "{err:?}");
+    assert!(
+        matches!(err, Error::Protection(ProtectionError::BadSignature)),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -80,14 +106,20 @@ fn an_answer_signed_under_another_kid_is_refused_as_kid_mismatch() {
             return resp;
         }
         edit_jws(resp, |v| {
-            let mut header: Value = serde_json::from_slice(&b64::decode("p", v["protected"].as_str().unwrap()).unwrap()).unwrap();
+            let mut header: Value = serde_json::from_slice(
+                &b64::decode("p", v["protected"].as_str().unwrap()).unwrap(),
+            )
+            .unwrap();
             header["kid"] = "https://attacker.example/keys/signing".into();
             v["protected"] = b64::encode(header.to_string().as_bytes()).into();
         })
     });
     match err {
         Error::Protection(ProtectionError::SigningKidMismatch { found, .. }) => {
-            assert_eq!(found.as_deref(), Some("https://attacker.example/keys/signing"));
+            assert_eq!(
+                found.as_deref(),
+                Some("https://attacker.example/keys/signing")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -144,10 +176,22 @@ fn a_replayed_answer_to_an_earlier_request_is_refused() {
         }
     });
     let client = client(&emulator, transport);
-    client.create_key("replay", &CreateKeyOptions::rsa(2048)).unwrap();
-    client.wrap_key("replay", None, EncryptionAlgorithm::RsaOaep, &[1; 16]).unwrap();
-    let err = client.wrap_key("replay", None, EncryptionAlgorithm::RsaOaep, &[2; 16]).unwrap_err();
-    assert!(matches!(err, Error::Protection(ProtectionError::EncryptionKidMismatch { .. })), "{err:?}");
+    client
+        .create_key("replay", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    client
+        .wrap_key("replay", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap();
+    let err = client
+        .wrap_key("replay", None, EncryptionAlgorithm::RsaOaep, &[2; 16])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Protection(ProtectionError::EncryptionKidMismatch { .. })
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -156,11 +200,16 @@ fn service_errors_carry_status_code_message_and_request_id() {
     let client = client(&emulator, Recording::new());
     let err = client.get_key("missing", None).unwrap_err();
     let service = err.service().unwrap();
-    assert_eq!((service.status, service.code.as_str()), (404, "KeyNotFound"));
+    assert_eq!(
+        (service.status, service.code.as_str()),
+        (404, "KeyNotFound")
+    );
     assert!(service.message.contains("missing"));
     assert!(service.request_id.is_some());
     // A protected operation on a missing key: the error answer is plain JSON, typed.
-    let err = client.wrap_key("missing", None, EncryptionAlgorithm::RsaOaep, &[0; 16]).unwrap_err();
+    let err = client
+        .wrap_key("missing", None, EncryptionAlgorithm::RsaOaep, &[0; 16])
+        .unwrap_err();
     assert_eq!(err.service().map(|e| e.code.as_str()), Some("KeyNotFound"));
 }
 
@@ -168,7 +217,8 @@ fn service_errors_carry_status_code_message_and_request_id() {
 fn bad_client_credentials_are_a_typed_authority_error() {
     let emulator = emulator();
     let transport = Recording::new();
-    let credential = kv_auth::ClientSecretCredential::new(CLIENT_ID, "wrong-secret").with_transport(transport.clone());
+    let credential = kv_auth::ClientSecretCredential::new(CLIENT_ID, "wrong-secret")
+        .with_transport(transport.clone());
     let client = kv_client::KeyVaultClient::builder(emulator.url())
         .credential(std::sync::Arc::new(credential))
         .transport(transport)
@@ -189,22 +239,35 @@ fn bad_client_credentials_are_a_typed_authority_error() {
 fn require_message_protection_refuses_a_vault_without_it() {
     let emulator = kv_emulator::Emulator::builder()
         .client(CLIENT_ID, CLIENT_SECRET)
-        .message_keys(kv_jose::test_keys::rsa_2048_a(), kv_jose::test_keys::rsa_2048_b())
+        .message_keys(
+            kv_jose::test_keys::rsa_2048_a(),
+            kv_jose::test_keys::rsa_2048_b(),
+        )
         .message_protection(false)
         .start()
         .unwrap();
     let transport = Recording::new();
-    let credential = kv_auth::ClientSecretCredential::new(CLIENT_ID, CLIENT_SECRET).with_transport(transport.clone());
+    let credential = kv_auth::ClientSecretCredential::new(CLIENT_ID, CLIENT_SECRET)
+        .with_transport(transport.clone());
     let strict = kv_client::KeyVaultClient::builder(emulator.url())
         .credential(std::sync::Arc::new(credential))
         .transport(transport.clone())
         .require_message_protection(true)
         .build()
         .unwrap();
-    strict.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
-    let err = strict.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[0; 16]).unwrap_err();
-    assert!(matches!(err, Error::Protection(ProtectionError::Unavailable)), "{err:?}");
+    strict
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    let err = strict
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[0; 16])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Protection(ProtectionError::Unavailable)),
+        "{err:?}"
+    );
     // Without the requirement the same call goes unprotected, as the protocol says.
     let lenient = client(&emulator, transport);
-    lenient.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[0; 16]).unwrap();
+    lenient
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[0; 16])
+        .unwrap();
 }

@@ -165,14 +165,20 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds `127.0.0.1:{port}` and starts serving on a background thread.
+    /// Builds the service without a server, for driving [`Vault::handle`] directly
+    /// (tests, fuzzing). `base_url` is what key ids and challenges will name.
     ///
     /// # Errors
     ///
-    /// [`StartError::Io`] if the port cannot be bound, [`StartError::Config`] for an
-    /// empty client id or secret or a tenant that is not a GUID or domain,
-    /// [`StartError::Keys`] if the message keys cannot be generated.
-    pub fn start(self) -> Result<EmulatorHandle, StartError> {
+    /// As [`start`](Self::start), except for binding.
+    pub fn into_vault(self, base_url: &str) -> Result<Vault, StartError> {
+        let (config, signing, encryption) = self.checked()?;
+        let keys = service::MessageKeys::new(base_url, signing, encryption);
+        Ok(Vault::new(config, base_url.to_string(), keys))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn checked(self) -> Result<(Config, Arc<RsaPrivateKey>, Arc<RsaPrivateKey>), StartError> {
         let c = &self.config;
         if c.client_id.is_empty() || c.client_secret.is_empty() {
             return Err(StartError::Config(
@@ -197,11 +203,24 @@ impl EmulatorBuilder {
                 Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
             ),
         };
-        let listener = server::bind(self.port)?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(self.port);
+        Ok((self.config, signing, encryption))
+    }
+
+    /// Binds `127.0.0.1:{port}` and starts serving on a background thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Io`] if the port cannot be bound, [`StartError::Config`] for an
+    /// empty client id or secret or a tenant that is not a GUID or domain,
+    /// [`StartError::Keys`] if the message keys cannot be generated.
+    pub fn start(self) -> Result<EmulatorHandle, StartError> {
+        let (port, workers) = (self.port, self.workers);
+        let (config, signing, encryption) = self.checked()?;
+        let listener = server::bind(port)?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let base_url = format!("http://127.0.0.1:{port}");
         let keys = service::MessageKeys::new(&base_url, signing, encryption);
-        let vault = Arc::new(Vault::new(self.config, base_url, keys));
-        server::start(listener, vault, self.workers)
+        let vault = Arc::new(Vault::new(config, base_url, keys));
+        server::start(listener, vault, workers)
     }
 }

@@ -28,7 +28,8 @@ fn hex(bytes: &[u8]) -> String {
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], Box<dyn Error>> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| format!("the system random number generator failed: {e}"))?;
+    getrandom::fill(&mut buf)
+        .map_err(|e| format!("the system random number generator failed: {e}"))?;
     Ok(buf)
 }
 
@@ -47,7 +48,8 @@ fn run() -> Result<(), Box<dyn Error>> {
     let mut _embedded: Option<EmulatorHandle> = None;
     let (vault_url, client_id, client_secret) = match env("AZURE_VAULT_URL") {
         Some(url) => {
-            let (Some(id), Some(secret)) = (env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET")) else {
+            let (Some(id), Some(secret)) = (env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET"))
+            else {
                 return Err("AZURE_VAULT_URL is set, so AZURE_CLIENT_ID and AZURE_CLIENT_SECRET must be set too".into());
             };
             println!("vault:      {url}");
@@ -68,8 +70,9 @@ fn run() -> Result<(), Box<dyn Error>> {
         }
     };
 
-    let mut builder = KeyVaultClient::builder(&vault_url)
-        .credential(Arc::new(ClientSecretCredential::new(client_id, client_secret)));
+    let mut builder = KeyVaultClient::builder(&vault_url).credential(Arc::new(
+        ClientSecretCredential::new(client_id, client_secret),
+    ));
     if let Some(tenant) = env("AZURE_TENANT_ID") {
         builder = builder.tenant(tenant);
     }
@@ -109,7 +112,12 @@ fn wrap_and_unwrap(
 ) -> Result<Vec<u8>, Box<dyn Error>> {
     let wrapped = client.wrap_key(name, Some(version), EncryptionAlgorithm::RsaOaep, original)?;
     println!("wrapped:    {}", kv_jose::b64::encode(&wrapped.value));
-    let unwrapped = client.unwrap_key(name, Some(version), EncryptionAlgorithm::RsaOaep, &wrapped.value)?;
+    let unwrapped = client.unwrap_key(
+        name,
+        Some(version),
+        EncryptionAlgorithm::RsaOaep,
+        &wrapped.value,
+    )?;
     let bytes = unwrapped.value.expose_secret().clone();
     println!("unwrapped:  {}", hex(&bytes));
     Ok(bytes)

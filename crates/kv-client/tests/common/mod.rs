@@ -23,7 +23,8 @@ pub(crate) fn emulator() -> EmulatorHandle {
 }
 
 pub(crate) fn client(emulator: &EmulatorHandle, transport: Arc<dyn Transport>) -> KeyVaultClient {
-    let credential = ClientSecretCredential::new(CLIENT_ID, CLIENT_SECRET).with_transport(transport.clone());
+    let credential =
+        ClientSecretCredential::new(CLIENT_ID, CLIENT_SECRET).with_transport(transport.clone());
     KeyVaultClient::builder(emulator.url())
         .credential(Arc::new(credential))
         .transport(transport)
@@ -39,7 +40,9 @@ pub(crate) struct Exchange {
 }
 
 fn copy_request(r: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut b = http::Request::builder().method(r.method().clone()).uri(r.uri().clone());
+    let mut b = http::Request::builder()
+        .method(r.method().clone())
+        .uri(r.uri().clone());
     for (k, v) in r.headers() {
         b = b.header(k, v);
     }
@@ -86,7 +89,9 @@ impl Transport for Recording {
     }
 }
 
-type Tamper = dyn Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>) -> http::Response<Vec<u8>> + Send + Sync;
+type Tamper = dyn Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>) -> http::Response<Vec<u8>>
+    + Send
+    + Sync;
 
 /// Passes requests on, and lets a test rewrite the answers.
 pub(crate) struct Tampering {
@@ -102,7 +107,10 @@ impl std::fmt::Debug for Tampering {
 
 impl Tampering {
     pub(crate) fn new(
-        tamper: impl Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>) -> http::Response<Vec<u8>> + Send + Sync + 'static,
+        tamper: impl Fn(&http::Request<Vec<u8>>, http::Response<Vec<u8>>) -> http::Response<Vec<u8>>
+        + Send
+        + Sync
+        + 'static,
     ) -> Arc<Self> {
         Arc::new(Tampering {
             inner: UreqTransport::new(),
