@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use kv_auth::{AccessToken, MessageKeys, VaultChallenge};
-use kv_jose::{EncAlg, FlattenedJwe, FlattenedJws, JweHeader, JwsHeader, KeyAlg, SigAlg};
+use kv_jose::{EncAlg, Jwe, Jws, JweHeader, JwsHeader, KeyAlg, SigAlg};
 use serde_json::Value;
 
 use crate::{ProtectionError, ResponseKey};
@@ -91,7 +91,7 @@ impl Protector {
         let rek_jwk = serde_json::to_value(rek.public_jwk())
             .map_err(|_| ProtectionError::Protect(kv_jose::Error::Crypto("rek serialization")))?;
         object.insert("rek".into(), serde_json::json!({ "jwk": rek_jwk }));
-        let jwe = FlattenedJwe::encrypt(
+        let jwe = Jwe::encrypt(
             inner.to_string().as_bytes(),
             &JweHeader::new(KeyAlg::RsaOaep, EncAlg::A128CbcHs256)
                 .with_kid(self.keys.encryption_kid()),
@@ -104,7 +104,7 @@ impl Protector {
             .with_param("at", Value::String(token.token().expose_secret().clone()))
             .with_param("ts", Value::from(ts))
             .with_param("p", Value::Null);
-        let jws = FlattenedJws::sign(&header, jwe.to_json().as_bytes(), pop.key())
+        let jws = Jws::sign(&header, jwe.to_json().as_bytes(), pop.key())
             .map_err(ProtectionError::Protect)?;
         Ok((
             jws.to_json().into_bytes(),
@@ -153,7 +153,10 @@ impl ResponseContext {
         {
             return Err(ProtectionError::NotProtected { content_type });
         }
-        let jws = FlattenedJws::parse(response.body()).map_err(ProtectionError::Malformed)?;
+        let jws = Jws::parse_flattened(response.body()).map_err(ProtectionError::Malformed)?;
+        if !jws.is_fully_protected() {
+            return Err(ProtectionError::UnprotectedHeader("JWS"));
+        }
         let header = jws.unverified_header();
         if header.alg() != SigAlg::Rs256 {
             return Err(ProtectionError::UnexpectedAlgorithm {
@@ -174,7 +177,10 @@ impl ResponseContext {
                 kv_jose::Error::BadSignature => ProtectionError::BadSignature,
                 other => ProtectionError::Malformed(other),
             })?;
-        let jwe = FlattenedJwe::parse(verified.payload()).map_err(ProtectionError::Malformed)?;
+        let jwe = Jwe::parse_flattened(verified.payload()).map_err(ProtectionError::Malformed)?;
+        if !jwe.is_fully_protected() {
+            return Err(ProtectionError::UnprotectedHeader("JWE"));
+        }
         let jwe_header = jwe.header();
         if jwe_header.kid() != Some(self.rek.kid()) {
             return Err(ProtectionError::EncryptionKidMismatch {

@@ -4,7 +4,7 @@
 //! cannot hide each other's mistakes.
 
 use kv_jose::{
-    EncAlg, FlattenedJwe, FlattenedJws, JweHeader, Jwk, JwsHeader, KeyAlg, RsaPublicKey, SigAlg,
+    EncAlg, Jwe, Jws, JweHeader, Jwk, JwsHeader, KeyAlg, RsaPublicKey, SigAlg,
 };
 use serde_json::Value;
 use subtle::ConstantTimeEq;
@@ -35,8 +35,14 @@ impl Vault {
         token: &str,
         record: &TokenRecord,
     ) -> Result<(Value, ResponseKey), KvError> {
-        let jws = FlattenedJws::parse(body)
+        let jws = Jws::parse_flattened(body)
             .map_err(|e| protection_error(&format!("the body is not a flattened JWS: {e}")))?;
+        if !jws.is_fully_protected() {
+            // `at` and `ts` in an unprotected header would not be covered by the signature.
+            return Err(KvError::unauthorized(
+                "AKV10046: Every JWS header parameter must be in the protected header.",
+            ));
+        }
         let header = jws.unverified_header();
         let at = header
             .param("at")
@@ -76,7 +82,7 @@ impl Vault {
                 ));
             }
         }
-        let jwe = FlattenedJwe::parse(verified.payload()).map_err(|e| {
+        let jwe = Jwe::parse_flattened(verified.payload()).map_err(|e| {
             protection_error(&format!("the JWS payload is not a flattened JWE: {e}"))
         })?;
         if jwe.header().kid() != Some(self.message_keys.encryption_kid.as_str()) {
@@ -124,7 +130,7 @@ impl Vault {
     /// Encrypts an answer to the response key, then signs it with the vault's key.
     pub(crate) fn protect(&self, answer: &Value, rek: &ResponseKey) -> Result<Answer, KvError> {
         let failed = |_| KvError::new(500, "InternalError", "Could not protect the answer.");
-        let jwe = FlattenedJwe::encrypt(
+        let jwe = Jwe::encrypt(
             answer.to_string().as_bytes(),
             &JweHeader::new(KeyAlg::RsaOaep, EncAlg::A128CbcHs256).with_kid(rek.kid.clone()),
             &rek.key,
@@ -133,7 +139,7 @@ impl Vault {
         let header = JwsHeader::new(SigAlg::Rs256)
             .with_kid(self.message_keys.signing_kid.clone())
             .with_param("ts", now_secs().into());
-        let jws = FlattenedJws::sign(
+        let jws = Jws::sign(
             &header,
             jwe.to_json().as_bytes(),
             &self.message_keys.signing,

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use kv_emulator::{Emulator, Vault};
 use kv_jose::test_keys::{rsa_2048_a, rsa_2048_b, rsa_2048_c};
 use kv_jose::{
-    EncAlg, FlattenedJwe, FlattenedJws, JweHeader, Jwk, JwsHeader, KeyAlg, RsaPrivateKey, SigAlg,
+    EncAlg, Jwe, Jws, JweHeader, Jwk, JwsHeader, KeyAlg, RsaPrivateKey, SigAlg,
     b64,
 };
 use serde_json::{Value, json};
@@ -150,7 +150,7 @@ impl Protected {
         if let Some(rek) = &self.rek {
             inner["rek"] = rek.clone();
         }
-        let jwe = FlattenedJwe::encrypt(
+        let jwe = Jwe::encrypt(
             inner.to_string().as_bytes(),
             &JweHeader::new(self.jwe_alg, self.jwe_enc).with_kid(self.jwe_kid.clone()),
             rsa_2048_b().public(),
@@ -165,7 +165,7 @@ impl Protected {
         if let Some(kid) = &self.jws_kid {
             header = header.with_kid(kid.clone());
         }
-        FlattenedJws::sign(&header, jwe.to_json().as_bytes(), &self.signer)
+        Jws::sign(&header, jwe.to_json().as_bytes(), &self.signer)
             .unwrap()
             .to_json()
             .into_bytes()
@@ -219,10 +219,10 @@ fn a_well_formed_protected_wrap_is_answered_protected_to_rek() {
             .unwrap()
             .starts_with("application/jose+json")
     );
-    let jws = FlattenedJws::parse(&body).unwrap();
+    let jws = Jws::parse_flattened(&body).unwrap();
     assert_eq!(jws.unverified_header().kid(), Some(f.signing_kid.as_str()));
     let verified = jws.verify(rsa_2048_a().public(), &[SigAlg::Rs256]).unwrap();
-    let jwe = FlattenedJwe::parse(verified.payload()).unwrap();
+    let jwe = Jwe::parse_flattened(verified.payload()).unwrap();
     assert_eq!(jwe.header().kid(), Some("rek-kid"));
     let answer = json_of(
         &jwe.decrypt(&rsa_2048_a(), &[KeyAlg::RsaOaep], &[EncAlg::A128CbcHs256])
@@ -299,6 +299,26 @@ fn ts_must_be_an_integer_within_five_minutes() {
 }
 
 #[test]
+fn a_ts_outside_the_protected_header_is_refused() {
+    let f = fixture();
+    // Replaying an old request with a fresh `ts` in an unprotected header, which the
+    // signature does not cover.
+    let mut p = Protected::new(&f.pop, &f.encryption_kid);
+    p.ts = Value::Null;
+    let mut body: Value = json_of(&p.body());
+    body["header"] = json!({ "ts": now() });
+    let (status, _, answer) = call(
+        &f.vault,
+        "POST",
+        "/keys/k/wrapkey?api-version=7.4",
+        &[("authorization", &format!("Bearer {}", f.pop)), ("content-type", "application/jose+json")],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("protected header"));
+}
+
+#[test]
 fn the_jwe_must_name_the_vault_key_and_use_the_protocol_algorithms() {
     let f = fixture();
     let mut p = Protected::new(&f.pop, &f.encryption_kid);
@@ -327,7 +347,7 @@ fn a_tampered_jwe_under_a_valid_signature_fails_its_tag() {
         .with_kid("pop-kid")
         .with_param("at", f.pop.clone().into())
         .with_param("ts", now().into());
-    let jws = FlattenedJws::sign(&header, jwe.to_string().as_bytes(), &rsa_2048_c()).unwrap();
+    let jws = Jws::sign(&header, jwe.to_string().as_bytes(), &rsa_2048_c()).unwrap();
     let (status, _, answer) = call(
         &f.vault,
         "POST",

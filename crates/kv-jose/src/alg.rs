@@ -81,7 +81,7 @@ alg_enum!(
 );
 
 alg_enum!(
-    /// JWE key management algorithms (RFC 7518 §4) implemented for RSA keys.
+    /// JWE key management algorithms (RFC 7518 §4).
     KeyAlg, "JWE alg", {
         /// RSAES OAEP with SHA-1 and MGF1-SHA-1 (the one Key Vault message protection uses).
         RsaOaep = "RSA-OAEP",
@@ -89,6 +89,14 @@ alg_enum!(
         RsaOaep256 = "RSA-OAEP-256",
         /// RSAES-PKCS1-v1_5. Legacy; decryption follows RFC 7516 §11.5.
         Rsa1_5 = "RSA1_5",
+        /// AES Key Wrap (RFC 3394) with a 128-bit key.
+        A128Kw = "A128KW",
+        /// AES Key Wrap with a 192-bit key.
+        A192Kw = "A192KW",
+        /// AES Key Wrap with a 256-bit key.
+        A256Kw = "A256KW",
+        /// The shared symmetric key is the CEK.
+        Dir = "dir",
     }
 );
 
@@ -101,8 +109,36 @@ alg_enum!(
         A192CbcHs384 = "A192CBC-HS384",
         /// AES-256-CBC with HMAC-SHA-512 truncated to 256 bits.
         A256CbcHs512 = "A256CBC-HS512",
+        /// AES-128-GCM.
+        A128Gcm = "A128GCM",
+        /// AES-256-GCM.
+        A256Gcm = "A256GCM",
     }
 );
+
+/// What kind of key a key management algorithm needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// An RSA key pair.
+    Rsa,
+    /// A symmetric key of this many bytes, for AES Key Wrap.
+    AesKw(usize),
+    /// A symmetric key used directly as the CEK.
+    Direct,
+}
+
+impl KeyAlg {
+    /// The kind of key this algorithm needs.
+    pub fn key_kind(self) -> KeyKind {
+        match self {
+            KeyAlg::RsaOaep | KeyAlg::RsaOaep256 | KeyAlg::Rsa1_5 => KeyKind::Rsa,
+            KeyAlg::A128Kw => KeyKind::AesKw(16),
+            KeyAlg::A192Kw => KeyKind::AesKw(24),
+            KeyAlg::A256Kw => KeyKind::AesKw(32),
+            KeyAlg::Dir => KeyKind::Direct,
+        }
+    }
+}
 
 impl EncAlg {
     /// Length of the content encryption key in bytes (MAC key and AES key together).
@@ -111,17 +147,25 @@ impl EncAlg {
             EncAlg::A128CbcHs256 => 32,
             EncAlg::A192CbcHs384 => 48,
             EncAlg::A256CbcHs512 => 64,
+            EncAlg::A128Gcm => 16,
+            EncAlg::A256Gcm => 32,
         }
     }
 
     /// Length of the initialisation vector in bytes.
     pub fn iv_len(self) -> usize {
-        16
+        match self {
+            EncAlg::A128Gcm | EncAlg::A256Gcm => 12,
+            _ => 16,
+        }
     }
 
     /// Length of the authentication tag in bytes.
     pub fn tag_len(self) -> usize {
-        self.key_len() / 2
+        match self {
+            EncAlg::A128Gcm | EncAlg::A256Gcm => 16,
+            _ => self.key_len() / 2,
+        }
     }
 }
 

@@ -13,11 +13,13 @@ pub const MAX_HEADER_LEN: usize = 8 * 1024;
 /// Largest serialized JWS or JWE accepted, in bytes.
 pub const MAX_SERIALIZED_LEN: usize = 1024 * 1024;
 
-/// Header parameters refused in every protected header: `crit` (we understand no
+/// Header parameters refused wherever they appear: `crit` (we understand no
 /// extension, so RFC 7515 §4.1.11 requires rejection), `zip` (compression before
-/// encryption leaks), `b64` (RFC 7797 needs `crit`), and embedded or referenced keys,
-/// which must never become a source of trust.
-const FORBIDDEN: [&str; 7] = ["crit", "zip", "b64", "jwk", "jku", "x5u", "x5c"];
+/// encryption leaks), `b64` (RFC 7797, meaningless without `crit`).
+///
+/// Embedded or referenced keys (`jwk`, `jku`, `x5u`, `x5c`) are tolerated but never a
+/// source of trust: no API here takes a key from a header.
+const FORBIDDEN: [&str; 3] = ["crit", "zip", "b64"];
 
 /// A JSON object whose top-level members are unique (duplicates are refused: parsers
 /// that keep the first and the last member disagree, and attackers use that).
@@ -88,7 +90,7 @@ pub(crate) fn take_opt_str(
     }
 }
 
-/// Decodes and parses a base64url protected header, refusing forbidden parameters.
+/// Decodes and parses a base64url protected header (refusing duplicates).
 pub(crate) fn decode_protected(what: &'static str, protected: &str) -> Result<Map<String, Value>> {
     if protected.len() > MAX_HEADER_LEN * 4 / 3 + 4 {
         return Err(Error::TooLarge {
@@ -98,11 +100,40 @@ pub(crate) fn decode_protected(what: &'static str, protected: &str) -> Result<Ma
         });
     }
     let bytes = b64::decode("protected", protected)?;
-    let map = parse_object(what, &bytes)?;
-    if let Some(name) = FORBIDDEN.iter().find(|n| map.contains_key(**n)) {
+    parse_object(what, &bytes)
+}
+
+/// The JOSE Header: the union of the protected and unprotected parts, which must be
+/// disjoint (RFC 7515 §7.2.1, RFC 7516 §7.2.1), without forbidden parameters.
+pub(crate) fn merge(what: &'static str, parts: &[&Map<String, Value>]) -> Result<Map<String, Value>> {
+    let mut merged = Map::new();
+    for part in parts {
+        for (k, v) in part.iter() {
+            if merged.insert(k.clone(), v.clone()).is_some() {
+                return Err(Error::malformed(
+                    what,
+                    format!("`{k}` appears in more than one header"),
+                ));
+            }
+        }
+    }
+    if let Some(name) = FORBIDDEN.iter().find(|n| merged.contains_key(**n)) {
         return Err(Error::ForbiddenHeader { name });
     }
-    Ok(map)
+    Ok(merged)
+}
+
+/// Takes an optional object member (an unprotected header).
+pub(crate) fn take_opt_object(
+    map: &mut Map<String, Value>,
+    what: &'static str,
+    name: &'static str,
+) -> Result<Map<String, Value>> {
+    match map.remove(name) {
+        Some(Value::Object(o)) => Ok(o),
+        Some(_) => Err(Error::malformed(what, format!("`{name}` must be an object"))),
+        None => Ok(Map::new()),
+    }
 }
 
 /// Refuses input over [`MAX_SERIALIZED_LEN`] before any parsing.
@@ -137,12 +168,21 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_parameters_are_refused() {
+    fn forbidden_parameters_are_refused_in_any_part() {
         for name in FORBIDDEN {
-            let json = format!(r#"{{"alg":"RS256","{name}":1}}"#);
-            let err = decode_protected("t", &b64::encode(json.as_bytes())).unwrap_err();
+            let mut part = Map::new();
+            part.insert(name.into(), Value::from(1));
+            let err = merge("t", &[&Map::new(), &part]).unwrap_err();
             assert_eq!(err, Error::ForbiddenHeader { name }, "{name}");
         }
+    }
+
+    #[test]
+    fn header_parts_must_be_disjoint() {
+        let mut a = Map::new();
+        a.insert("alg".into(), "RS256".into());
+        let err = merge("t", &[&a, &a.clone()]).unwrap_err();
+        assert!(matches!(err, Error::Malformed { .. }), "{err:?}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! JSON Web Signature (RFC 7515), flattened JSON serialization.
+//! JSON Web Signature (RFC 7515): compact, flattened and general JSON serializations.
 //!
-//! A parsed [`FlattenedJws`] is untrusted: its payload is reachable only through
-//! [`FlattenedJws::verify`], which takes a key the caller pinned and the algorithms the
-//! caller allows. The header never chooses the key or the algorithm.
+//! A parsed [`Jws`] is untrusted: its payload is reachable only through
+//! [`Jws::verify`], which takes a key the caller pinned and the algorithms the caller
+//! allows. The header never chooses the key or the algorithm.
 
 use std::fmt;
 
@@ -11,9 +11,13 @@ use serde_json::{Map, Value};
 use crate::header::{self, ParamNames};
 use crate::{Error, Result, RsaPrivateKey, RsaPublicKey, SigAlg, b64};
 
-const WHAT: &str = "JWS protected header";
+const WHAT: &str = "JWS header";
 
-/// A JWS protected header: `alg`, optional `kid` and `typ`, and any other parameters.
+/// Most signatures accepted in one general-serialization JWS.
+const MAX_SIGNATURES: usize = 16;
+
+/// A JWS header (the JOSE Header: protected and unprotected parameters together):
+/// `alg`, optional `kid` and `typ`, and any other parameters.
 ///
 /// `Debug` prints the names of other parameters, never their values (a PoP header
 /// carries an access token in `at`).
@@ -98,8 +102,7 @@ impl JwsHeader {
         Value::Object(map).to_string()
     }
 
-    fn from_protected(protected: &str) -> Result<Self> {
-        let mut map = header::decode_protected(WHAT, protected)?;
+    fn from_map(mut map: Map<String, Value>) -> Result<Self> {
         let alg = SigAlg::from_name(&header::take_str(&mut map, WHAT, "alg")?)?;
         let kid = header::take_opt_str(&mut map, WHAT, "kid")?;
         let typ = header::take_opt_str(&mut map, WHAT, "typ")?;
@@ -112,149 +115,315 @@ impl JwsHeader {
     }
 }
 
-/// A JWS in flattened JSON serialization (RFC 7515 §7.2.2), parsed but not verified.
-///
-/// It keeps the `protected` text exactly as received, because the signature covers
-/// those bytes, not a re-serialization.
+/// One signature: the protected header text exactly as received (the signature
+/// covers those bytes), the unprotected header, and the merged JOSE header.
+#[derive(Clone)]
+struct Signature {
+    protected: String,
+    unprotected: Map<String, Value>,
+    header: JwsHeader,
+    signature: Vec<u8>,
+}
+
+impl Signature {
+    fn parse(protected: Option<String>, unprotected: Map<String, Value>, signature: &str) -> Result<Self> {
+        let protected = protected.unwrap_or_default();
+        let protected_map = if protected.is_empty() {
+            Map::new()
+        } else {
+            header::decode_protected(WHAT, &protected)?
+        };
+        let merged = header::merge(WHAT, &[&protected_map, &unprotected])?;
+        Ok(Signature {
+            header: JwsHeader::from_map(merged)?,
+            protected,
+            unprotected,
+            signature: b64::decode("signature", signature)?,
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut o = Map::new();
+        if !self.protected.is_empty() {
+            o.insert("protected".into(), self.protected.clone().into());
+        }
+        if !self.unprotected.is_empty() {
+            o.insert("header".into(), Value::Object(self.unprotected.clone()));
+        }
+        o.insert("signature".into(), b64::encode(&self.signature).into());
+        Value::Object(o)
+    }
+}
+
+/// A JWS, parsed but not verified, in any serialization.
 ///
 /// ```
-/// use kv_jose::{FlattenedJws, JwsHeader, RsaPrivateKey, SigAlg};
+/// use kv_jose::{Jws, JwsHeader, SigAlg};
 /// # let key = kv_jose::test_keys::rsa_2048_a();
-/// let jws = FlattenedJws::sign(&JwsHeader::new(SigAlg::Rs256).with_kid("k1"), b"hello", &key)?;
-/// let wire = jws.to_json();
+/// let jws = Jws::sign(&JwsHeader::new(SigAlg::Rs256).with_kid("k1"), b"hello", &key)?;
 ///
-/// let parsed = FlattenedJws::parse(wire.as_bytes())?;
-/// assert_eq!(parsed.unverified_header().kid(), Some("k1"));
-/// let verified = parsed.verify(key.public(), &[SigAlg::Rs256])?;
+/// // The same JWS in compact and flattened JSON form.
+/// let compact = Jws::parse_compact(&jws.to_compact()?)?;
+/// let flattened = Jws::parse_flattened(jws.to_json().as_bytes())?;
+/// assert_eq!(flattened.unverified_header().kid(), Some("k1"));
+///
+/// let verified = compact.verify(key.public(), &[SigAlg::Rs256])?;
 /// assert_eq!(verified.payload(), b"hello");
 /// # Ok::<(), kv_jose::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct FlattenedJws {
-    protected: String,
-    header: JwsHeader,
+pub struct Jws {
     payload: String,
-    signature: Vec<u8>,
+    signatures: Vec<Signature>,
 }
 
-impl fmt::Debug for FlattenedJws {
+impl fmt::Debug for Jws {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlattenedJws")
-            .field("header", &self.header)
+        f.debug_struct("Jws")
+            .field("headers", &self.signatures.iter().map(|s| &s.header).collect::<Vec<_>>())
             .field("payload_len", &self.payload.len())
             .finish_non_exhaustive()
     }
 }
 
-impl FlattenedJws {
-    /// Signs `payload` under `header` with `key`.
+fn signing_input(protected: &str, payload: &str) -> Vec<u8> {
+    let mut s = Vec::with_capacity(protected.len() + 1 + payload.len());
+    s.extend_from_slice(protected.as_bytes());
+    s.push(b'.');
+    s.extend_from_slice(payload.as_bytes());
+    s
+}
+
+impl Jws {
+    /// Signs `payload` with `key`; the whole `header` is protected.
     ///
     /// # Errors
     ///
     /// [`Error::Crypto`] if signing fails.
     pub fn sign(header: &JwsHeader, payload: &[u8], key: &RsaPrivateKey) -> Result<Self> {
-        let protected = b64::encode(header.to_json().as_bytes());
-        let payload = b64::encode(payload);
-        let signature = key.sign(header.alg, signing_input(&protected, &payload).as_bytes())?;
-        Ok(FlattenedJws {
-            protected,
-            header: header.clone(),
-            payload,
-            signature,
-        })
+        Jws {
+            payload: b64::encode(payload),
+            signatures: Vec::new(),
+        }
+        .add_signature(header, key)
     }
 
-    /// Parses flattened JWS JSON. Only the protected header is decoded; the payload
-    /// stays opaque until [`verify`](Self::verify).
+    /// Adds another signature over the same payload (general serialization).
     ///
     /// # Errors
     ///
-    /// [`Error::TooLarge`], [`Error::Malformed`] (not an object, a member missing or not
-    /// a string, an unprotected `header`, a general-serialization `signatures`),
-    /// [`Error::Base64`], [`Error::ForbiddenHeader`], [`Error::Unsupported`] (`alg`).
-    pub fn parse(json: &[u8]) -> Result<Self> {
-        const OUTER: &str = "flattened JWS";
+    /// [`Error::Crypto`] if signing fails.
+    pub fn add_signature(mut self, header: &JwsHeader, key: &RsaPrivateKey) -> Result<Self> {
+        let protected = b64::encode(header.to_json().as_bytes());
+        let signature = key.sign(header.alg, &signing_input(&protected, &self.payload))?;
+        self.signatures.push(Signature {
+            protected,
+            unprotected: Map::new(),
+            header: header.clone(),
+            signature,
+        });
+        Ok(self)
+    }
+
+    /// Parses the compact serialization `protected.payload.signature`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`], [`Error::Malformed`] (not three parts, no protected
+    /// header), [`Error::Base64`], [`Error::ForbiddenHeader`], [`Error::Unsupported`].
+    pub fn parse_compact(compact: &str) -> Result<Self> {
+        const OUTER: &str = "compact JWS";
+        header::check_len(OUTER, compact.len())?;
+        let mut parts = compact.split('.');
+        let (Some(protected), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::malformed(OUTER, "a compact JWS has exactly three parts"));
+        };
+        if protected.is_empty() {
+            return Err(Error::malformed(OUTER, "the protected header is empty"));
+        }
+        let signature = Signature::parse(Some(protected.to_string()), Map::new(), signature)?;
+        Ok(Jws {
+            payload: payload.to_string(),
+            signatures: vec![signature],
+        })
+    }
+
+    /// Parses the flattened (RFC 7515 §7.2.2) or general (§7.2.1) JSON serialization.
+    /// In a general JWS, signatures with algorithms this crate does not implement are
+    /// dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_compact`](Self::parse_compact), for JSON structure.
+    pub fn parse_json(json: &[u8]) -> Result<Self> {
+        Self::parse_json_inner(json, true)
+    }
+
+    /// Parses only the flattened JSON serialization (what Key Vault sends).
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_json`](Self::parse_json), and [`Error::Malformed`] for a general JWS.
+    pub fn parse_flattened(json: &[u8]) -> Result<Self> {
+        Self::parse_json_inner(json, false)
+    }
+
+    fn parse_json_inner(json: &[u8], allow_general: bool) -> Result<Self> {
+        const OUTER: &str = "JWS JSON";
         header::check_len(OUTER, json.len())?;
         let mut map = header::parse_object(OUTER, json)?;
-        for refused in ["header", "signatures"] {
-            if map.contains_key(refused) {
-                return Err(Error::malformed(
-                    OUTER,
-                    format!(
-                        "`{refused}` is not accepted: every header parameter must be protected"
-                    ),
-                ));
-            }
-        }
-        let protected = header::take_str(&mut map, OUTER, "protected")?;
         let payload = header::take_str(&mut map, OUTER, "payload")?;
-        let signature = b64::decode(
-            "signature",
-            &header::take_str(&mut map, OUTER, "signature")?,
-        )?;
-        let header = JwsHeader::from_protected(&protected)?;
-        Ok(FlattenedJws {
-            protected,
-            header,
-            payload,
-            signature,
-        })
+        let signatures = match map.remove("signatures") {
+            Some(_) if !allow_general => {
+                return Err(Error::malformed(OUTER, "a flattened JWS was expected, not a general one"));
+            }
+            Some(Value::Array(items)) => {
+                if ["protected", "header", "signature"].iter().any(|k| map.contains_key(*k)) {
+                    return Err(Error::malformed(OUTER, "`signatures` cannot be mixed with flattened members"));
+                }
+                if items.is_empty() || items.len() > MAX_SIGNATURES {
+                    return Err(Error::malformed(OUTER, "`signatures` must hold 1 to 16 signatures"));
+                }
+                keep_supported(items.into_iter().map(|item| match item {
+                    Value::Object(mut s) => parse_signature(&mut s),
+                    _ => Err(Error::malformed(OUTER, "each signature must be an object")),
+                }))?
+            }
+            Some(_) => return Err(Error::malformed(OUTER, "`signatures` must be an array")),
+            None => vec![parse_signature(&mut map)?],
+        };
+        Ok(Jws { payload, signatures })
     }
 
-    /// The header, not yet authenticated: use it only to decide which pinned key to try.
+    /// The header of the first signature, not yet authenticated: use it only to choose
+    /// which pinned key to try.
     pub fn unverified_header(&self) -> &JwsHeader {
-        &self.header
+        // A Jws always has at least one signature.
+        &self.signatures[0].header
     }
 
-    /// The protected header text exactly as it appears on the wire.
+    /// Whether every signature's header is wholly protected (no unprotected `header`).
+    /// A signature covers only the protected header, so protocols that rely on header
+    /// values (Key Vault message protection's `at` and `ts`) must require it.
+    pub fn is_fully_protected(&self) -> bool {
+        self.signatures.iter().all(|s| s.unprotected.is_empty())
+    }
+
+    /// The headers of all signatures, not yet authenticated.
+    pub fn unverified_headers(&self) -> impl Iterator<Item = &JwsHeader> {
+        self.signatures.iter().map(|s| &s.header)
+    }
+
+    /// The first signature's protected header exactly as it appears on the wire.
     pub fn protected(&self) -> &str {
-        &self.protected
+        &self.signatures[0].protected
     }
 
-    /// Verifies the signature with a pinned key and allowed algorithms, then decodes
-    /// the payload.
+    /// Verifies with a pinned key and allowed algorithms, then decodes the payload.
+    /// With several signatures, the first that verifies under `key` is the one used.
     ///
     /// # Errors
     ///
-    /// [`Error::NotAllowed`] if the header's `alg` is not in `allowed`,
-    /// [`Error::BadSignature`] if the signature does not verify, [`Error::Base64`] for a
-    /// bad payload encoding.
+    /// [`Error::NotAllowed`] if no signature uses an allowed algorithm,
+    /// [`Error::BadSignature`] if none verifies, [`Error::Base64`] for a bad payload.
     pub fn verify(&self, key: &RsaPublicKey, allowed: &[SigAlg]) -> Result<VerifiedJws> {
-        let alg = self.header.alg;
-        if !allowed.contains(&alg) {
-            return Err(Error::NotAllowed {
-                what: "JWS alg",
-                name: alg.as_str(),
-            });
+        let mut outcome = None;
+        for s in &self.signatures {
+            let alg = s.header.alg;
+            if !allowed.contains(&alg) {
+                outcome.get_or_insert(Error::NotAllowed {
+                    what: "JWS alg",
+                    name: alg.as_str(),
+                });
+                continue;
+            }
+            match key.verify(alg, &signing_input(&s.protected, &self.payload), &s.signature) {
+                Ok(()) => {
+                    return Ok(VerifiedJws {
+                        header: s.header.clone(),
+                        payload: b64::decode("payload", &self.payload)?,
+                    });
+                }
+                Err(e) => outcome = Some(e),
+            }
         }
-        key.verify(
-            alg,
-            signing_input(&self.protected, &self.payload).as_bytes(),
-            &self.signature,
-        )?;
-        Ok(VerifiedJws {
-            header: self.header.clone(),
-            payload: b64::decode("payload", &self.payload)?,
-        })
+        Err(outcome.unwrap_or(Error::BadSignature))
     }
 
-    /// Compact JSON text `{"protected":…,"payload":…,"signature":…}`.
+    /// The compact serialization.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for several signatures or an unprotected header, which the
+    /// compact form cannot carry.
+    pub fn to_compact(&self) -> Result<String> {
+        match self.signatures.as_slice() {
+            [s] if s.unprotected.is_empty() && !s.protected.is_empty() => Ok(format!(
+                "{}.{}.{}",
+                s.protected,
+                self.payload,
+                b64::encode(&s.signature)
+            )),
+            _ => Err(Error::malformed(
+                "compact JWS",
+                "only one signature with a protected header only fits the compact form",
+            )),
+        }
+    }
+
+    /// Compact JSON text: flattened for one signature, general for several.
     pub fn to_json(&self) -> String {
+        match self.signatures.as_slice() {
+            [s] => {
+                let mut v = s.to_value();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("payload".into(), self.payload.clone().into());
+                }
+                v.to_string()
+            }
+            _ => self.to_general_json(),
+        }
+    }
+
+    /// The general JSON serialization, whatever the number of signatures.
+    pub fn to_general_json(&self) -> String {
         serde_json::json!({
-            "protected": self.protected,
             "payload": self.payload,
-            "signature": b64::encode(&self.signature),
+            "signatures": self.signatures.iter().map(Signature::to_value).collect::<Vec<_>>(),
         })
         .to_string()
     }
 }
 
-fn signing_input(protected: &str, payload: &str) -> String {
-    let mut s = String::with_capacity(protected.len() + 1 + payload.len());
-    s.push_str(protected);
-    s.push('.');
-    s.push_str(payload);
-    s
+/// In a general serialization, entries for algorithms this crate does not implement
+/// are skipped (another signer may use them); any other fault fails the whole parse,
+/// and so does having no supported entry at all.
+pub(crate) fn keep_supported<T>(items: impl Iterator<Item = Result<T>>) -> Result<Vec<T>> {
+    let mut kept = Vec::new();
+    let mut unsupported = None;
+    for item in items {
+        match item {
+            Ok(t) => kept.push(t),
+            Err(e @ Error::Unsupported { .. }) => {
+                unsupported.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match (kept.is_empty(), unsupported) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(kept),
+    }
+}
+
+fn parse_signature(map: &mut Map<String, Value>) -> Result<Signature> {
+    const OUTER: &str = "JWS signature";
+    let protected = header::take_opt_str(map, OUTER, "protected")?;
+    let unprotected = header::take_opt_object(map, OUTER, "header")?;
+    let signature = header::take_str(map, OUTER, "signature")?;
+    Signature::parse(protected, unprotected, &signature)
 }
 
 /// A JWS whose signature verified: the only holder of its payload.
@@ -274,7 +443,7 @@ impl fmt::Debug for VerifiedJws {
 }
 
 impl VerifiedJws {
-    /// The authenticated header.
+    /// The header of the signature that verified.
     pub fn header(&self) -> &JwsHeader {
         &self.header
     }

@@ -145,7 +145,8 @@ impl RsaPublicKey {
     ///
     /// # Errors
     ///
-    /// [`Error::Crypto`] when the message is too long for the key and padding.
+    /// [`Error::Crypto`] when the message is too long for the key and padding;
+    /// [`Error::InvalidKey`] for a non-RSA `alg`.
     pub fn encrypt(&self, alg: KeyAlg, message: &[u8]) -> Result<Vec<u8>> {
         let mut rng = getrandom::SysRng;
         let out = match alg {
@@ -157,6 +158,7 @@ impl RsaPublicKey {
                     .encrypt(&mut rng, Oaep::<sha2::Sha256>::new(), message)
             }
             KeyAlg::Rsa1_5 => self.encrypter.encrypt(&mut rng, Pkcs1v15Encrypt, message),
+            _ => return Err(Error::InvalidKey("an RSA key encrypts only with RSA-OAEP, RSA-OAEP-256 or RSA1_5")),
         };
         out.map_err(|_| Error::Crypto("RSA encryption failed (message too long for the key?)"))
     }
@@ -348,6 +350,7 @@ impl RsaPrivateKey {
             KeyAlg::RsaOaep => k.decrypt(Oaep::<sha1::Sha1>::new(), ciphertext),
             KeyAlg::RsaOaep256 => k.decrypt(Oaep::<sha2::Sha256>::new(), ciphertext),
             KeyAlg::Rsa1_5 => k.decrypt(Pkcs1v15Encrypt, ciphertext),
+            _ => return Err(Error::Decrypt),
         };
         out.map(Zeroizing::new).map_err(|_| Error::Decrypt)
     }

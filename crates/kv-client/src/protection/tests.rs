@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use kv_auth::{AccessToken, MessageKeys, PopKey};
 use kv_jose::test_keys::{rsa_2048_a, rsa_2048_b, rsa_2048_c};
 use kv_jose::{
-    EncAlg, FlattenedJwe, FlattenedJws, JweHeader, JwsHeader, KeyAlg, RsaPrivateKey, SigAlg, b64,
+    EncAlg, Jwe, Jws, JweHeader, JwsHeader, KeyAlg, RsaPrivateKey, SigAlg, b64,
 };
 use serde_json::Value;
 
@@ -80,8 +80,8 @@ impl Default for Answer {
 }
 
 impl Answer {
-    fn jwe(&self) -> FlattenedJwe {
-        FlattenedJwe::encrypt(
+    fn jwe(&self) -> Jwe {
+        Jwe::encrypt(
             self.plaintext,
             &JweHeader::new(self.jwe_alg, self.jwe_enc).with_kid(self.jwe_kid),
             self.recipient.public(),
@@ -94,7 +94,7 @@ impl Answer {
         if let Some(kid) = self.jws_kid {
             header = header.with_kid(kid);
         }
-        FlattenedJws::sign(&header, self.jwe().to_json().as_bytes(), &self.signer)
+        Jws::sign(&header, self.jwe().to_json().as_bytes(), &self.signer)
             .unwrap()
             .to_json()
     }
@@ -145,7 +145,7 @@ fn the_request_is_a_signed_jws_around_a_jwe_carrying_rek() {
             1_700_000_000,
         )
         .unwrap();
-    let jws = FlattenedJws::parse(&body).unwrap();
+    let jws = Jws::parse_flattened(&body).unwrap();
     let verified = jws.verify(rsa_2048_a().public(), &[SigAlg::Rs256]).unwrap();
     let h = verified.header();
     assert_eq!((h.kid(), h.typ()), (Some("pop-1"), Some("PoP")));
@@ -154,7 +154,7 @@ fn the_request_is_a_signed_jws_around_a_jwe_carrying_rek() {
         Some(&Value::String("the-access-token".into()))
     );
     assert_eq!(h.param("ts"), Some(&Value::from(1_700_000_000u64)));
-    let jwe = FlattenedJwe::parse(verified.payload()).unwrap();
+    let jwe = Jwe::parse_flattened(verified.payload()).unwrap();
     assert_eq!(jwe.header().kid(), Some(ENCRYPTION_KID));
     let inner: Value = serde_json::from_slice(
         &jwe.decrypt(&rsa_2048_b(), &[KeyAlg::RsaOaep], &[EncAlg::A128CbcHs256])
@@ -334,7 +334,7 @@ fn a_tampered_jwe_inside_a_valid_signature_fails_at_the_tag() {
     // The vault's key signs a JWE whose tag was altered before signing.
     let a = Answer::default();
     let jwe_json = edit_member(&a.jwe().to_json(), "tag", |s| flip_b64(s, 0));
-    let jws = FlattenedJws::sign(
+    let jws = Jws::sign(
         &JwsHeader::new(SigAlg::Rs256).with_kid(SIGNING_KID),
         jwe_json.as_bytes(),
         &rsa_2048_a(),
@@ -383,4 +383,18 @@ fn a_token_without_pop_key_cannot_protect() {
         protector.protect(b"{}", &bearer, rek, 1),
         Err(ProtectionError::NoPopKey)
     ));
+}
+
+#[test]
+fn a_kid_smuggled_into_an_unprotected_header_is_refused() {
+    let (_, ctx) = setup();
+    // Signed without a kid; the kid is then added outside the signature's cover.
+    let a = Answer {
+        jws_kid: None,
+        ..Answer::default()
+    };
+    let mut v: Value = serde_json::from_str(&a.body()).unwrap();
+    v["header"] = serde_json::json!({ "kid": SIGNING_KID });
+    let err = ctx.unprotect(&response("application/jose+json", v.to_string())).unwrap_err();
+    assert!(matches!(err, ProtectionError::UnprotectedHeader("JWS")), "{err:?}");
 }

@@ -4,119 +4,46 @@
 //! and only then decrypts and strips PKCS#7 padding. Every failure is the same
 //! [`Error::Decrypt`], so padding and tag failures cannot be told apart.
 
-use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
-use hmac::{Hmac, KeyInit, Mac};
 use zeroize::Zeroizing;
 
+use crate::hazmat::{self, MacHash};
 use crate::{EncAlg, Error, Result};
 
-/// Ciphertext and authentication tag.
-pub(crate) struct Sealed {
-    pub(crate) ciphertext: Vec<u8>,
-    pub(crate) tag: Vec<u8>,
+use super::Sealed;
+
+fn parts(enc: EncAlg) -> Option<(MacHash, usize)> {
+    match enc {
+        EncAlg::A128CbcHs256 => Some((MacHash::Sha256, 16)),
+        EncAlg::A192CbcHs384 => Some((MacHash::Sha384, 24)),
+        EncAlg::A256CbcHs512 => Some((MacHash::Sha512, 32)),
+        _ => None,
+    }
 }
 
-fn tag_for(
-    enc: EncAlg,
-    mac_key: &[u8],
-    aad: &[u8],
-    iv: &[u8],
-    ciphertext: &[u8],
-) -> Result<MacState> {
-    // AL: the AAD length in bits as a 64-bit big-endian integer.
-    let al = u64::try_from(aad.len())
+/// AL: the AAD length in bits as a 64-bit big-endian integer.
+fn al(aad: &[u8]) -> Result<[u8; 8]> {
+    u64::try_from(aad.len())
         .ok()
         .and_then(|l| l.checked_mul(8))
-        .ok_or(Error::Decrypt)?
-        .to_be_bytes();
-    let mut mac = MacState::new(enc, mac_key)?;
-    for part in [aad, iv, ciphertext, &al] {
-        mac.update(part);
-    }
-    Ok(mac)
-}
-
-enum MacState {
-    S256(Hmac<sha2::Sha256>),
-    S384(Hmac<sha2::Sha384>),
-    S512(Hmac<sha2::Sha512>),
-}
-
-impl MacState {
-    fn new(enc: EncAlg, key: &[u8]) -> Result<Self> {
-        let bad = |_| Error::Decrypt;
-        Ok(match enc {
-            EncAlg::A128CbcHs256 => MacState::S256(Hmac::new_from_slice(key).map_err(bad)?),
-            EncAlg::A192CbcHs384 => MacState::S384(Hmac::new_from_slice(key).map_err(bad)?),
-            EncAlg::A256CbcHs512 => MacState::S512(Hmac::new_from_slice(key).map_err(bad)?),
-        })
-    }
-
-    fn update(&mut self, data: &[u8]) {
-        match self {
-            MacState::S256(m) => m.update(data),
-            MacState::S384(m) => m.update(data),
-            MacState::S512(m) => m.update(data),
-        }
-    }
-
-    /// The first `len` bytes of the MAC.
-    fn truncated(self, len: usize) -> Vec<u8> {
-        let full = match self {
-            MacState::S256(m) => m.finalize().into_bytes().to_vec(),
-            MacState::S384(m) => m.finalize().into_bytes().to_vec(),
-            MacState::S512(m) => m.finalize().into_bytes().to_vec(),
-        };
-        full[..len].to_vec()
-    }
-
-    /// Constant-time check of a truncated tag, done by the `hmac` crate.
-    fn verify_truncated(self, tag: &[u8]) -> Result<()> {
-        let ok = match self {
-            MacState::S256(m) => m.verify_truncated_left(tag),
-            MacState::S384(m) => m.verify_truncated_left(tag),
-            MacState::S512(m) => m.verify_truncated_left(tag),
-        };
-        ok.map_err(|_| Error::Decrypt)
-    }
-}
-
-fn split_key(enc: EncAlg, cek: &[u8]) -> Result<(&[u8], &[u8])> {
-    if cek.len() != enc.key_len() {
-        return Err(Error::Decrypt);
-    }
-    Ok(cek.split_at(enc.key_len() / 2))
+        .map(u64::to_be_bytes)
+        .ok_or(Error::Decrypt)
 }
 
 /// Encrypts `plaintext`. `cek` and `iv` must have the lengths `enc` requires.
-pub(crate) fn seal(
-    enc: EncAlg,
-    cek: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    plaintext: &[u8],
-) -> Result<Sealed> {
-    let (mac_key, enc_key) = split_key(enc, cek)?;
-    if iv.len() != enc.iv_len() {
+pub(crate) fn seal(enc: EncAlg, cek: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
+    let (hash, half) = parts(enc).ok_or(Error::Decrypt)?;
+    if cek.len() != 2 * half || iv.len() != enc.iv_len() {
         return Err(Error::Decrypt);
     }
-    let bad = |_| Error::Decrypt;
-    let ciphertext = match enc {
-        EncAlg::A128CbcHs256 => cbc::Encryptor::<aes::Aes128>::new_from_slices(enc_key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec::<Pkcs7>(plaintext),
-        EncAlg::A192CbcHs384 => cbc::Encryptor::<aes::Aes192>::new_from_slices(enc_key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec::<Pkcs7>(plaintext),
-        EncAlg::A256CbcHs512 => cbc::Encryptor::<aes::Aes256>::new_from_slices(enc_key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec::<Pkcs7>(plaintext),
-    };
-    let tag = tag_for(enc, mac_key, aad, iv, &ciphertext)?.truncated(enc.tag_len());
+    let (mac_key, enc_key) = cek.split_at(half);
+    let ciphertext = hazmat::aes_cbc_pkcs7_encrypt(enc_key, iv, plaintext)?;
+    let mut tag = hazmat::hmac(hash, mac_key, &[aad, iv, &ciphertext, &al(aad)?])?;
+    tag.truncate(half);
     Ok(Sealed { ciphertext, tag })
 }
 
-/// Checks the tag, then decrypts. Any failure is [`Error::Decrypt`].
+/// Checks lengths, then the tag in constant time, then decrypts and unpads. Any
+/// failure is [`Error::Decrypt`].
 pub(crate) fn open(
     enc: EncAlg,
     cek: &[u8],
@@ -125,33 +52,24 @@ pub(crate) fn open(
     ciphertext: &[u8],
     tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let (mac_key, enc_key) = split_key(enc, cek)?;
-    if iv.len() != enc.iv_len()
-        || tag.len() != enc.tag_len()
+    let (hash, half) = parts(enc).ok_or(Error::Decrypt)?;
+    if cek.len() != 2 * half
+        || iv.len() != enc.iv_len()
+        || tag.len() != half
         || ciphertext.is_empty()
         || !ciphertext.len().is_multiple_of(16)
     {
         return Err(Error::Decrypt);
     }
-    tag_for(enc, mac_key, aad, iv, ciphertext)?.verify_truncated(tag)?;
-    let bad = |_| Error::Decrypt;
-    let plaintext = match enc {
-        EncAlg::A128CbcHs256 => cbc::Decryptor::<aes::Aes128>::new_from_slices(enc_key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec::<Pkcs7>(ciphertext),
-        EncAlg::A192CbcHs384 => cbc::Decryptor::<aes::Aes192>::new_from_slices(enc_key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec::<Pkcs7>(ciphertext),
-        EncAlg::A256CbcHs512 => cbc::Decryptor::<aes::Aes256>::new_from_slices(enc_key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec::<Pkcs7>(ciphertext),
-    };
-    plaintext.map(Zeroizing::new).map_err(|_| Error::Decrypt)
+    let (mac_key, enc_key) = cek.split_at(half);
+    hazmat::hmac_verify_truncated(hash, mac_key, &[aad, iv, ciphertext, &al(aad)?], tag)?;
+    hazmat::aes_cbc_pkcs7_decrypt(enc_key, iv, ciphertext)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aes::cipher::{BlockModeEncrypt, KeyIvInit};
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
@@ -249,9 +167,8 @@ mod tests {
         let ct = cbc::Encryptor::<aes::Aes128>::new_from_slices(&k[16..], &iv)
             .unwrap()
             .encrypt_padded_vec::<aes::cipher::block_padding::NoPadding>(&block);
-        let tag = tag_for(EncAlg::A128CbcHs256, &k[..16], b"aad", &iv, &ct)
-            .unwrap()
-            .truncated(16);
+        let mut tag = hazmat::hmac(MacHash::Sha256, &k[..16], &[b"aad", &iv, &ct, &al(b"aad").unwrap()]).unwrap();
+        tag.truncate(16);
         assert_eq!(
             open(EncAlg::A128CbcHs256, &k, &iv, b"aad", &ct, &tag).err(),
             Some(Error::Decrypt)
@@ -260,7 +177,7 @@ mod tests {
 
     #[test]
     fn all_sizes_round_trip() {
-        for enc in EncAlg::ALL {
+        for enc in [EncAlg::A128CbcHs256, EncAlg::A192CbcHs384, EncAlg::A256CbcHs512].iter() {
             let cek = vec![7u8; enc.key_len()];
             let iv = [9u8; 16];
             for len in [0, 1, 15, 16, 17, 1000] {
