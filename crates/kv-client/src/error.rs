@@ -121,7 +121,9 @@ pub enum ProtectionError {
     },
     /// The answer carries header parameters outside the protected header, which the
     /// signature would not cover.
-    #[error("the protected answer has an unprotected {0} header; every parameter must be protected")]
+    #[error(
+        "the protected answer has an unprotected {0} header; every parameter must be protected"
+    )]
     UnprotectedHeader(&'static str),
     /// The answer's signature does not verify under the vault's signing key.
     #[error("the answer's signature does not verify under the vault's signing key")]

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use kv_auth::{AccessToken, MessageKeys, VaultChallenge};
-use kv_jose::{EncAlg, Jwe, Jws, JweHeader, JwsHeader, KeyAlg, SigAlg};
+use kv_jose::{EncAlg, Jwe, JweHeader, Jws, JwsHeader, KeyAlg, SigAlg};
 use serde_json::Value;
 
 use crate::{ProtectionError, ResponseKey};

@@ -3,9 +3,7 @@
 //! Written against the protocol, not against `kv-client`, so that the two sides
 //! cannot hide each other's mistakes.
 
-use kv_jose::{
-    EncAlg, Jwe, Jws, JweHeader, Jwk, JwsHeader, KeyAlg, RsaPublicKey, SigAlg,
-};
+use kv_jose::{EncAlg, Jwe, JweHeader, Jwk, Jws, JwsHeader, KeyAlg, RsaPublicKey, SigAlg};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 

@@ -103,7 +103,11 @@ pub fn aes_cbc_pkcs7_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<
 /// # Errors
 ///
 /// [`Error::Decrypt`] for a bad key or IV length, a ragged ciphertext or bad padding.
-pub fn aes_cbc_pkcs7_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn aes_cbc_pkcs7_decrypt(
+    key: &[u8],
+    iv: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let bad = |_| Error::Decrypt;
     let plain = match key.len() {
         16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
@@ -131,10 +135,26 @@ pub fn aes_key_wrap(kek: &[u8], key: &[u8]) -> Result<Vec<u8>> {
     let bad = |_| Error::Crypto("AES key wrap needs a key of 16 or more bytes in 8-byte steps");
     let bad_kek = |_| Error::InvalidKey("an AES key wrap key must be 16, 24 or 32 bytes");
     let len = match kek.len() {
-        16 => <KwAes128 as KeyInit>::new_from_slice(kek).map_err(bad_kek)?.wrap_key(key, &mut out).map_err(bad)?.len(),
-        24 => <KwAes192 as KeyInit>::new_from_slice(kek).map_err(bad_kek)?.wrap_key(key, &mut out).map_err(bad)?.len(),
-        32 => <KwAes256 as KeyInit>::new_from_slice(kek).map_err(bad_kek)?.wrap_key(key, &mut out).map_err(bad)?.len(),
-        _ => return Err(Error::InvalidKey("an AES key wrap key must be 16, 24 or 32 bytes")),
+        16 => <KwAes128 as KeyInit>::new_from_slice(kek)
+            .map_err(bad_kek)?
+            .wrap_key(key, &mut out)
+            .map_err(bad)?
+            .len(),
+        24 => <KwAes192 as KeyInit>::new_from_slice(kek)
+            .map_err(bad_kek)?
+            .wrap_key(key, &mut out)
+            .map_err(bad)?
+            .len(),
+        32 => <KwAes256 as KeyInit>::new_from_slice(kek)
+            .map_err(bad_kek)?
+            .wrap_key(key, &mut out)
+            .map_err(bad)?
+            .len(),
+        _ => {
+            return Err(Error::InvalidKey(
+                "an AES key wrap key must be 16, 24 or 32 bytes",
+            ));
+        }
     };
     out.truncate(len);
     Ok(out)
@@ -153,9 +173,21 @@ pub fn aes_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>> 
     let bad_kek = |_| Error::Decrypt;
     let bad = |_| Error::Decrypt;
     let len = match kek.len() {
-        16 => <KwAes128 as KeyInit>::new_from_slice(kek).map_err(bad_kek)?.unwrap_key(wrapped, &mut out).map_err(bad)?.len(),
-        24 => <KwAes192 as KeyInit>::new_from_slice(kek).map_err(bad_kek)?.unwrap_key(wrapped, &mut out).map_err(bad)?.len(),
-        32 => <KwAes256 as KeyInit>::new_from_slice(kek).map_err(bad_kek)?.unwrap_key(wrapped, &mut out).map_err(bad)?.len(),
+        16 => <KwAes128 as KeyInit>::new_from_slice(kek)
+            .map_err(bad_kek)?
+            .unwrap_key(wrapped, &mut out)
+            .map_err(bad)?
+            .len(),
+        24 => <KwAes192 as KeyInit>::new_from_slice(kek)
+            .map_err(bad_kek)?
+            .unwrap_key(wrapped, &mut out)
+            .map_err(bad)?
+            .len(),
+        32 => <KwAes256 as KeyInit>::new_from_slice(kek)
+            .map_err(bad_kek)?
+            .unwrap_key(wrapped, &mut out)
+            .map_err(bad)?
+            .len(),
         _ => return Err(Error::Decrypt),
     };
     out.truncate(len);
@@ -168,7 +200,13 @@ pub fn aes_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>> 
 /// # Errors
 ///
 /// [`Error::Decrypt`] for wrong CEK or IV lengths.
-pub fn content_seal(enc: crate::EncAlg, cek: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
+pub fn content_seal(
+    enc: crate::EncAlg,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>)> {
     crate::content::seal(enc, cek, iv, aad, plaintext).map(|s| (s.ciphertext, s.tag))
 }
 

@@ -105,7 +105,10 @@ pub(crate) fn decode_protected(what: &'static str, protected: &str) -> Result<Ma
 
 /// The JOSE Header: the union of the protected and unprotected parts, which must be
 /// disjoint (RFC 7515 §7.2.1, RFC 7516 §7.2.1), without forbidden parameters.
-pub(crate) fn merge(what: &'static str, parts: &[&Map<String, Value>]) -> Result<Map<String, Value>> {
+pub(crate) fn merge(
+    what: &'static str,
+    parts: &[&Map<String, Value>],
+) -> Result<Map<String, Value>> {
     let mut merged = Map::new();
     for part in parts {
         for (k, v) in part.iter() {
@@ -131,7 +134,10 @@ pub(crate) fn take_opt_object(
 ) -> Result<Map<String, Value>> {
     match map.remove(name) {
         Some(Value::Object(o)) => Ok(o),
-        Some(_) => Err(Error::malformed(what, format!("`{name}` must be an object"))),
+        Some(_) => Err(Error::malformed(
+            what,
+            format!("`{name}` must be an object"),
+        )),
         None => Ok(Map::new()),
     }
 }

@@ -138,7 +138,14 @@ pub struct Jwe {
 impl fmt::Debug for Jwe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Jwe")
-            .field("headers", &self.recipients.iter().map(|r| &r.header).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self
+                    .recipients
+                    .iter()
+                    .map(|r| &r.header)
+                    .collect::<Vec<_>>(),
+            )
             .field("ciphertext_len", &self.ciphertext.len())
             .finish_non_exhaustive()
     }
@@ -152,7 +159,11 @@ impl Jwe {
     ///
     /// [`Error::InvalidKey`] when the key does not fit `alg`; [`Error::Crypto`] if the
     /// RNG or the key encryption fails.
-    pub fn encrypt<'k>(plaintext: &[u8], header: &JweHeader, key: impl Into<EncryptionKey<'k>>) -> Result<Self> {
+    pub fn encrypt<'k>(
+        plaintext: &[u8],
+        header: &JweHeader,
+        key: impl Into<EncryptionKey<'k>>,
+    ) -> Result<Self> {
         let key = key.into();
         let cek = keymgmt::new_cek(header.alg, key, header.enc)?;
         let iv = keymgmt::random(header.enc.iv_len())?;
@@ -206,11 +217,17 @@ impl Jwe {
         recipients: &[(KeyAlg, Option<&str>, EncryptionKey<'_>)],
     ) -> Result<Self> {
         if recipients.is_empty() || recipients.iter().any(|(alg, _, _)| *alg == KeyAlg::Dir) {
-            return Err(Error::InvalidKey("encrypt_to_many needs recipients, none of them `dir`"));
+            return Err(Error::InvalidKey(
+                "encrypt_to_many needs recipients, none of them `dir`",
+            ));
         }
         let cek = keymgmt::random(enc.key_len())?;
         let iv = keymgmt::random(enc.iv_len())?;
-        let protected = b64::encode(serde_json::json!({ "enc": enc.as_str() }).to_string().as_bytes());
+        let protected = b64::encode(
+            serde_json::json!({ "enc": enc.as_str() })
+                .to_string()
+                .as_bytes(),
+        );
         let sealed = content::seal(enc, &cek, &iv, protected.as_bytes(), plaintext)?;
         let recipients = recipients
             .iter()
@@ -251,7 +268,10 @@ impl Jwe {
         header::check_len(OUTER, compact.len())?;
         let parts: Vec<&str> = compact.split('.').collect();
         let [protected, encrypted_key, iv, ciphertext, tag] = parts.as_slice() else {
-            return Err(Error::malformed(OUTER, "a compact JWE has exactly five parts"));
+            return Err(Error::malformed(
+                OUTER,
+                "a compact JWE has exactly five parts",
+            ));
         };
         if protected.is_empty() {
             return Err(Error::malformed(OUTER, "the protected header is empty"));
@@ -297,14 +317,23 @@ impl Jwe {
         let tag = header::take_str(&mut map, OUTER, "tag")?;
         let recipients = match map.remove("recipients") {
             Some(_) if !allow_general => {
-                return Err(Error::malformed(OUTER, "a flattened JWE was expected, not a general one"));
+                return Err(Error::malformed(
+                    OUTER,
+                    "a flattened JWE was expected, not a general one",
+                ));
             }
             Some(Value::Array(items)) => {
                 if map.contains_key("header") || map.contains_key("encrypted_key") {
-                    return Err(Error::malformed(OUTER, "`recipients` cannot be mixed with flattened members"));
+                    return Err(Error::malformed(
+                        OUTER,
+                        "`recipients` cannot be mixed with flattened members",
+                    ));
                 }
                 if items.is_empty() || items.len() > MAX_RECIPIENTS {
-                    return Err(Error::malformed(OUTER, "`recipients` must hold 1 to 16 recipients"));
+                    return Err(Error::malformed(
+                        OUTER,
+                        "`recipients` must hold 1 to 16 recipients",
+                    ));
                 }
                 items
                     .into_iter()
@@ -335,14 +364,16 @@ impl Jwe {
         if let Some(aad) = &aad {
             b64::decode("aad", aad)?;
         }
-        let recipients = crate::jws::keep_supported(recipients.into_iter().map(|(unprotected, encrypted_key)| {
-            let merged = header::merge(WHAT, &[&protected_map, &shared, &unprotected])?;
-            Ok(Recipient {
-                header: JweHeader::from_map(merged)?,
-                unprotected,
-                encrypted_key: b64::decode("encrypted_key", &encrypted_key)?,
-            })
-        }))?;
+        let recipients = crate::jws::keep_supported(recipients.into_iter().map(
+            |(unprotected, encrypted_key)| {
+                let merged = header::merge(WHAT, &[&protected_map, &shared, &unprotected])?;
+                Ok(Recipient {
+                    header: JweHeader::from_map(merged)?,
+                    unprotected,
+                    encrypted_key: b64::decode("encrypted_key", &encrypted_key)?,
+                })
+            },
+        ))?;
         Ok(Jwe {
             protected,
             shared,
@@ -410,8 +441,9 @@ impl Jwe {
             if !keymgmt::fits(alg, key) {
                 continue;
             }
-            let opened = keymgmt::unwrap(alg, key, &r.encrypted_key, enc)
-                .and_then(|cek| content::open(enc, &cek, &self.iv, &aad, &self.ciphertext, &self.tag));
+            let opened = keymgmt::unwrap(alg, key, &r.encrypted_key, enc).and_then(|cek| {
+                content::open(enc, &cek, &self.iv, &aad, &self.ciphertext, &self.tag)
+            });
             match opened {
                 Ok(plain) => return Ok(plain),
                 Err(_) => outcome = Some(Error::Decrypt),
@@ -438,7 +470,11 @@ impl Jwe {
     /// which the compact form cannot carry.
     pub fn to_compact(&self) -> Result<String> {
         match self.recipients.as_slice() {
-            [r] if r.unprotected.is_empty() && self.shared.is_empty() && self.aad.is_none() && !self.protected.is_empty() => {
+            [r] if r.unprotected.is_empty()
+                && self.shared.is_empty()
+                && self.aad.is_none()
+                && !self.protected.is_empty() =>
+            {
                 Ok(format!(
                     "{}.{}.{}.{}.{}",
                     self.protected,
@@ -500,7 +536,12 @@ impl Jwe {
         let mut o = self.shared_members();
         o.insert(
             "recipients".into(),
-            Value::Array(self.recipients.iter().map(|r| Value::Object(Self::recipient_members(r))).collect()),
+            Value::Array(
+                self.recipients
+                    .iter()
+                    .map(|r| Value::Object(Self::recipient_members(r)))
+                    .collect(),
+            ),
         );
         Value::Object(o).to_string()
     }

@@ -126,7 +126,11 @@ struct Signature {
 }
 
 impl Signature {
-    fn parse(protected: Option<String>, unprotected: Map<String, Value>, signature: &str) -> Result<Self> {
+    fn parse(
+        protected: Option<String>,
+        unprotected: Map<String, Value>,
+        signature: &str,
+    ) -> Result<Self> {
         let protected = protected.unwrap_or_default();
         let protected_map = if protected.is_empty() {
             Map::new()
@@ -180,7 +184,14 @@ pub struct Jws {
 impl fmt::Debug for Jws {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Jws")
-            .field("headers", &self.signatures.iter().map(|s| &s.header).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self
+                    .signatures
+                    .iter()
+                    .map(|s| &s.header)
+                    .collect::<Vec<_>>(),
+            )
             .field("payload_len", &self.payload.len())
             .finish_non_exhaustive()
     }
@@ -238,7 +249,10 @@ impl Jws {
         let (Some(protected), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(Error::malformed(OUTER, "a compact JWS has exactly three parts"));
+            return Err(Error::malformed(
+                OUTER,
+                "a compact JWS has exactly three parts",
+            ));
         };
         if protected.is_empty() {
             return Err(Error::malformed(OUTER, "the protected header is empty"));
@@ -277,14 +291,26 @@ impl Jws {
         let payload = header::take_str(&mut map, OUTER, "payload")?;
         let signatures = match map.remove("signatures") {
             Some(_) if !allow_general => {
-                return Err(Error::malformed(OUTER, "a flattened JWS was expected, not a general one"));
+                return Err(Error::malformed(
+                    OUTER,
+                    "a flattened JWS was expected, not a general one",
+                ));
             }
             Some(Value::Array(items)) => {
-                if ["protected", "header", "signature"].iter().any(|k| map.contains_key(*k)) {
-                    return Err(Error::malformed(OUTER, "`signatures` cannot be mixed with flattened members"));
+                if ["protected", "header", "signature"]
+                    .iter()
+                    .any(|k| map.contains_key(*k))
+                {
+                    return Err(Error::malformed(
+                        OUTER,
+                        "`signatures` cannot be mixed with flattened members",
+                    ));
                 }
                 if items.is_empty() || items.len() > MAX_SIGNATURES {
-                    return Err(Error::malformed(OUTER, "`signatures` must hold 1 to 16 signatures"));
+                    return Err(Error::malformed(
+                        OUTER,
+                        "`signatures` must hold 1 to 16 signatures",
+                    ));
                 }
                 keep_supported(items.into_iter().map(|item| match item {
                     Value::Object(mut s) => parse_signature(&mut s),
@@ -294,7 +320,10 @@ impl Jws {
             Some(_) => return Err(Error::malformed(OUTER, "`signatures` must be an array")),
             None => vec![parse_signature(&mut map)?],
         };
-        Ok(Jws { payload, signatures })
+        Ok(Jws {
+            payload,
+            signatures,
+        })
     }
 
     /// The header of the first signature, not yet authenticated: use it only to choose
@@ -339,7 +368,11 @@ impl Jws {
                 });
                 continue;
             }
-            match key.verify(alg, &signing_input(&s.protected, &self.payload), &s.signature) {
+            match key.verify(
+                alg,
+                &signing_input(&s.protected, &self.payload),
+                &s.signature,
+            ) {
                 Ok(()) => {
                     return Ok(VerifiedJws {
                         header: s.header.clone(),

@@ -32,7 +32,10 @@ impl OctKey {
         if jwk.kty != "oct" {
             return Err(Error::InvalidKey("JWK `kty` is not oct"));
         }
-        let k = jwk.k.as_ref().ok_or(Error::InvalidKey("oct JWK has no `k`"))?;
+        let k = jwk
+            .k
+            .as_ref()
+            .ok_or(Error::InvalidKey("oct JWK has no `k`"))?;
         if k.expose_secret().is_empty() {
             return Err(Error::InvalidKey("oct JWK has an empty `k`"));
         }

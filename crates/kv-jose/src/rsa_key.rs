@@ -158,7 +158,11 @@ impl RsaPublicKey {
                     .encrypt(&mut rng, Oaep::<sha2::Sha256>::new(), message)
             }
             KeyAlg::Rsa1_5 => self.encrypter.encrypt(&mut rng, Pkcs1v15Encrypt, message),
-            _ => return Err(Error::InvalidKey("an RSA key encrypts only with RSA-OAEP, RSA-OAEP-256 or RSA1_5")),
+            _ => {
+                return Err(Error::InvalidKey(
+                    "an RSA key encrypts only with RSA-OAEP, RSA-OAEP-256 or RSA1_5",
+                ));
+            }
         };
         out.map_err(|_| Error::Crypto("RSA encryption failed (message too long for the key?)"))
     }

@@ -6,9 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use kv_auth::{AccessToken, MessageKeys, PopKey};
 use kv_jose::test_keys::{rsa_2048_a, rsa_2048_b, rsa_2048_c};
-use kv_jose::{
-    EncAlg, Jwe, Jws, JweHeader, JwsHeader, KeyAlg, RsaPrivateKey, SigAlg, b64,
-};
+use kv_jose::{EncAlg, Jwe, JweHeader, Jws, JwsHeader, KeyAlg, RsaPrivateKey, SigAlg, b64};
 use serde_json::Value;
 
 use super::*;
@@ -395,6 +393,11 @@ fn a_kid_smuggled_into_an_unprotected_header_is_refused() {
     };
     let mut v: Value = serde_json::from_str(&a.body()).unwrap();
     v["header"] = serde_json::json!({ "kid": SIGNING_KID });
-    let err = ctx.unprotect(&response("application/jose+json", v.to_string())).unwrap_err();
-    assert!(matches!(err, ProtectionError::UnprotectedHeader("JWS")), "{err:?}");
+    let err = ctx
+        .unprotect(&response("application/jose+json", v.to_string()))
+        .unwrap_err();
+    assert!(
+        matches!(err, ProtectionError::UnprotectedHeader("JWS")),
+        "{err:?}"
+    );
 }

@@ -30,7 +30,13 @@ fn al(aad: &[u8]) -> Result<[u8; 8]> {
 }
 
 /// Encrypts `plaintext`. `cek` and `iv` must have the lengths `enc` requires.
-pub(crate) fn seal(enc: EncAlg, cek: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
+pub(crate) fn seal(
+    enc: EncAlg,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed> {
     let (hash, half) = parts(enc).ok_or(Error::Decrypt)?;
     if cek.len() != 2 * half || iv.len() != enc.iv_len() {
         return Err(Error::Decrypt);
@@ -167,7 +173,12 @@ mod tests {
         let ct = cbc::Encryptor::<aes::Aes128>::new_from_slices(&k[16..], &iv)
             .unwrap()
             .encrypt_padded_vec::<aes::cipher::block_padding::NoPadding>(&block);
-        let mut tag = hazmat::hmac(MacHash::Sha256, &k[..16], &[b"aad", &iv, &ct, &al(b"aad").unwrap()]).unwrap();
+        let mut tag = hazmat::hmac(
+            MacHash::Sha256,
+            &k[..16],
+            &[b"aad", &iv, &ct, &al(b"aad").unwrap()],
+        )
+        .unwrap();
         tag.truncate(16);
         assert_eq!(
             open(EncAlg::A128CbcHs256, &k, &iv, b"aad", &ct, &tag).err(),
@@ -177,7 +188,13 @@ mod tests {
 
     #[test]
     fn all_sizes_round_trip() {
-        for enc in [EncAlg::A128CbcHs256, EncAlg::A192CbcHs384, EncAlg::A256CbcHs512].iter() {
+        for enc in [
+            EncAlg::A128CbcHs256,
+            EncAlg::A192CbcHs384,
+            EncAlg::A256CbcHs512,
+        ]
+        .iter()
+        {
             let cek = vec![7u8; enc.key_len()];
             let iv = [9u8; 16];
             for len in [0, 1, 15, 16, 17, 1000] {

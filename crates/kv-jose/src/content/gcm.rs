@@ -14,14 +14,22 @@ fn key(enc: EncAlg, cek: &[u8]) -> Result<LessSafeKey> {
         _ => return Err(Error::Decrypt),
     };
     // LessSafeKey only because JWE supplies its own nonce (the IV), random per message.
-    UnboundKey::new(alg, cek).map(LessSafeKey::new).map_err(|_| Error::Decrypt)
+    UnboundKey::new(alg, cek)
+        .map(LessSafeKey::new)
+        .map_err(|_| Error::Decrypt)
 }
 
 fn nonce(iv: &[u8]) -> Result<Nonce> {
     Nonce::try_assume_unique_for_key(iv).map_err(|_| Error::Decrypt)
 }
 
-pub(crate) fn seal(enc: EncAlg, cek: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
+pub(crate) fn seal(
+    enc: EncAlg,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed> {
     let mut ciphertext = plaintext.to_vec();
     let tag = key(enc, cek)?
         .seal_in_place_separate_tag(nonce(iv)?, Aad::from(aad), &mut ciphertext)

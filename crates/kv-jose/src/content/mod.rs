@@ -13,7 +13,13 @@ pub(crate) struct Sealed {
     pub(crate) tag: Vec<u8>,
 }
 
-pub(crate) fn seal(enc: EncAlg, cek: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
+pub(crate) fn seal(
+    enc: EncAlg,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed> {
     match enc {
         EncAlg::A128Gcm | EncAlg::A256Gcm => gcm::seal(enc, cek, iv, aad, plaintext),
         _ => cbc_hmac::seal(enc, cek, iv, aad, plaintext),
