@@ -215,8 +215,9 @@ impl RsaPrivateKey {
         RsaPrivateKey::from_rsa(key)
     }
 
-    /// Builds a key from an RSA private JWK. `d`, `p` and `q` are required; `dp`, `dq`
-    /// and `qi` are optional, but checked if present.
+    /// Builds a key from an RSA private JWK. `d` is required; `p` and `q` come together
+    /// or not at all (then they are recovered); `dp`, `dq` and `qi` are optional, but
+    /// checked if present. Multi-prime keys (`oth`) are not supported.
     ///
     /// # Errors
     ///
@@ -231,16 +232,21 @@ impl RsaPrivateKey {
                 .ok_or(Error::InvalidKey(msg))
         };
         let d = member(&jwk.d, "RSA private JWK has no `d`")?;
-        let p = member(
-            &jwk.p,
-            "RSA private JWK has no `p` (multi-prime and d-only keys are not supported)",
-        )?;
-        let q = member(&jwk.q, "RSA private JWK has no `q`")?;
+        // `p` and `q` are optional in a JWK (RFC 7518 §6.3.2); without them the primes
+        // are recovered from n, e and d.
+        let primes = match (&jwk.p, &jwk.q) {
+            (Some(_), Some(_)) => vec![
+                member(&jwk.p, "RSA private JWK has no `p`")?,
+                member(&jwk.q, "RSA private JWK has no `q`")?,
+            ],
+            (None, None) => Vec::new(),
+            _ => return Err(Error::InvalidKey("an RSA private JWK needs both `p` and `q`, or neither")),
+        };
         let key = rsa::PrivateKey::from_components(
             BoxedUint::from_be_slice_vartime(public.n()),
             BoxedUint::from_be_slice_vartime(public.e()),
             d,
-            vec![p, q],
+            primes,
         )
         .map_err(|_| Error::InvalidKey("RSA private key members are inconsistent"))?;
         let this = RsaPrivateKey::from_rsa(key)?;
