@@ -240,7 +240,11 @@ impl RsaPrivateKey {
                 member(&jwk.q, "RSA private JWK has no `q`")?,
             ],
             (None, None) => Vec::new(),
-            _ => return Err(Error::InvalidKey("an RSA private JWK needs both `p` and `q`, or neither")),
+            _ => {
+                return Err(Error::InvalidKey(
+                    "an RSA private JWK needs both `p` and `q`, or neither",
+                ));
+            }
         };
         let key = rsa::PrivateKey::from_components(
             BoxedUint::from_be_slice_vartime(public.n()),

@@ -16,7 +16,9 @@ const ALL_ENCS: &[EncAlg] = EncAlg::ALL;
 
 #[test]
 fn rfc7515_a2_reproduces_the_exact_rs256_signature() {
-    let Some(v) = load_shared("rfc7515_a2_rs256.json") else { return };
+    let Some(v) = load_shared("rfc7515_a2_rs256.json") else {
+        return;
+    };
     let a2 = &v["A.2"];
     let key = RsaPrivateKey::from_jwk(&jwk_of(&a2["jwk"])).unwrap();
     let signing_input = str_of(a2, "signing_input");
@@ -40,7 +42,9 @@ fn rfc7515_a2_reproduces_the_exact_rs256_signature() {
 
 #[test]
 fn rfc7516_appendix_a_decrypts_and_a3_reencrypts_byte_exactly() {
-    let Some(v) = load_shared("rfc7516_a3_a128kw_a128cbc_hs256.json") else { return };
+    let Some(v) = load_shared("rfc7516_a3_a128kw_a128cbc_hs256.json") else {
+        return;
+    };
     let a1 = &v["A.1_RSA-OAEP_A256GCM"];
     let a2 = &v["A.2_RSA1_5_A128CBC-HS256"];
     let a3 = &v["A.3_A128KW_A128CBC-HS256"];
@@ -48,7 +52,11 @@ fn rfc7516_appendix_a_decrypts_and_a3_reencrypts_byte_exactly() {
     let rsa_a2 = RsaPrivateKey::from_jwk(&jwk_of(&a2["jwk"])).unwrap();
     let oct_a3 = OctKey::from_jwk(&jwk_of(&a3["jwk"])).unwrap();
 
-    for (case, key) in [(a1, kv_jose::DecryptionKey::Rsa(&rsa_a1)), (a2, kv_jose::DecryptionKey::Rsa(&rsa_a2)), (a3, kv_jose::DecryptionKey::Oct(&oct_a3))] {
+    for (case, key) in [
+        (a1, kv_jose::DecryptionKey::Rsa(&rsa_a1)),
+        (a2, kv_jose::DecryptionKey::Rsa(&rsa_a2)),
+        (a3, kv_jose::DecryptionKey::Oct(&oct_a3)),
+    ] {
         let jwe = Jwe::parse_compact(str_of(case, "compact")).unwrap();
         let plain = jwe.decrypt(key, ALL_ALGS, ALL_ENCS).unwrap();
         assert_eq!(&plain[..], str_of(case, "plaintext").as_bytes());
@@ -69,44 +77,98 @@ fn rfc7516_appendix_a_decrypts_and_a3_reencrypts_byte_exactly() {
     // A.4 general JSON: either recipient's key decrypts.
     let general = Jwe::parse_json(v["A.4_general_json"]["jwe"].to_string().as_bytes()).unwrap();
     assert_eq!(general.headers().count(), 2);
-    for key in [kv_jose::DecryptionKey::Rsa(&rsa_a2), kv_jose::DecryptionKey::Oct(&oct_a3)] {
-        assert_eq!(&general.decrypt(key, ALL_ALGS, ALL_ENCS).unwrap()[..], b"Live long and prosper.");
+    for key in [
+        kv_jose::DecryptionKey::Rsa(&rsa_a2),
+        kv_jose::DecryptionKey::Oct(&oct_a3),
+    ] {
+        assert_eq!(
+            &general.decrypt(key, ALL_ALGS, ALL_ENCS).unwrap()[..],
+            b"Live long and prosper."
+        );
     }
     // A.5 flattened JSON.
     let flat = Jwe::parse_flattened(v["A.5_flattened_json"]["jwe"].to_string().as_bytes()).unwrap();
-    assert_eq!(&flat.decrypt(&oct_a3, ALL_ALGS, ALL_ENCS).unwrap()[..], b"Live long and prosper.");
+    assert_eq!(
+        &flat.decrypt(&oct_a3, ALL_ALGS, ALL_ENCS).unwrap()[..],
+        b"Live long and prosper."
+    );
     assert!(!flat.is_fully_protected(), "A.5 has unprotected headers");
 }
 
 #[test]
 fn rfc7518_b1_reproduces_ciphertext_and_tag() {
-    let Some(v) = load_shared("rfc7518_b1_aes128cbc_hs256.json") else { return };
-    let (ct, tag) = hazmat::content_seal(EncAlg::A128CbcHs256, &hex_of(&v, "K"), &hex_of(&v, "IV"), &hex_of(&v, "A"), &hex_of(&v, "P")).unwrap();
+    let Some(v) = load_shared("rfc7518_b1_aes128cbc_hs256.json") else {
+        return;
+    };
+    let (ct, tag) = hazmat::content_seal(
+        EncAlg::A128CbcHs256,
+        &hex_of(&v, "K"),
+        &hex_of(&v, "IV"),
+        &hex_of(&v, "A"),
+        &hex_of(&v, "P"),
+    )
+    .unwrap();
     assert_eq!(ct, hex_of(&v, "E"));
     assert_eq!(tag, hex_of(&v, "T"));
-    let plain = hazmat::content_open(EncAlg::A128CbcHs256, &hex_of(&v, "K"), &hex_of(&v, "IV"), &hex_of(&v, "A"), &ct, &tag).unwrap();
+    let plain = hazmat::content_open(
+        EncAlg::A128CbcHs256,
+        &hex_of(&v, "K"),
+        &hex_of(&v, "IV"),
+        &hex_of(&v, "A"),
+        &ct,
+        &tag,
+    )
+    .unwrap();
     assert_eq!(&plain[..], hex_of(&v, "P"));
 }
 
 #[test]
 fn rfc7638_reproduces_the_thumbprint() {
-    let Some(v) = load_shared("rfc7638_thumbprint.json") else { return };
-    assert_eq!(jwk_of(&v["jwk"]).thumbprint_sha256().unwrap(), str_of(&v, "thumbprint_sha256_b64u"));
+    let Some(v) = load_shared("rfc7638_thumbprint.json") else {
+        return;
+    };
+    assert_eq!(
+        jwk_of(&v["jwk"]).thumbprint_sha256().unwrap(),
+        str_of(&v, "thumbprint_sha256_b64u")
+    );
 }
 
 #[test]
 fn rfc3394_all_key_wrap_vectors() {
-    let Some(v) = load_shared("rfc3394_aeskw.json") else { return };
+    let Some(v) = load_shared("rfc3394_aeskw.json") else {
+        return;
+    };
     let vectors = v["vectors"].as_array().unwrap();
     for t in vectors {
-        let (kek, data, ct) = (hex_of(t, "KEK"), hex_of(t, "KeyData"), hex_of(t, "Ciphertext"));
-        assert_eq!(hazmat::aes_key_wrap(&kek, &data).unwrap(), ct, "RFC 3394 §{}", t["section"]);
-        assert_eq!(&hazmat::aes_key_unwrap(&kek, &ct).unwrap()[..], data, "RFC 3394 §{}", t["section"]);
+        let (kek, data, ct) = (
+            hex_of(t, "KEK"),
+            hex_of(t, "KeyData"),
+            hex_of(t, "Ciphertext"),
+        );
+        assert_eq!(
+            hazmat::aes_key_wrap(&kek, &data).unwrap(),
+            ct,
+            "RFC 3394 §{}",
+            t["section"]
+        );
+        assert_eq!(
+            &hazmat::aes_key_unwrap(&kek, &ct).unwrap()[..],
+            data,
+            "RFC 3394 §{}",
+            t["section"]
+        );
         let mut bad = ct.clone();
         bad[0] ^= 1;
-        assert_eq!(hazmat::aes_key_unwrap(&kek, &bad).unwrap_err(), Error::Decrypt);
+        assert_eq!(
+            hazmat::aes_key_unwrap(&kek, &bad).unwrap_err(),
+            Error::Decrypt
+        );
     }
-    println!("rfc3394_aeskw.json: {} of {} vectors reproduced", vectors.len(), vectors.len());
+    println!(
+        "rfc3394_aeskw.json: {} of {} vectors reproduced",
+        vectors.len(),
+        vectors.len()
+    );
 }
 
 fn cookbook(entry: &str) -> Option<Value> {
@@ -120,13 +182,23 @@ fn decrypt_all_forms(case: &Value, key: kv_jose::DecryptionKey<'_>) -> usize {
     let out = &case["output"];
     let mut forms = 0;
     if let Some(compact) = out["compact"].as_str() {
-        assert_eq!(&Jwe::parse_compact(compact).unwrap().decrypt(key, ALL_ALGS, ALL_ENCS).unwrap()[..], plaintext);
+        assert_eq!(
+            &Jwe::parse_compact(compact)
+                .unwrap()
+                .decrypt(key, ALL_ALGS, ALL_ENCS)
+                .unwrap()[..],
+            plaintext
+        );
         forms += 1;
     }
     for member in ["json", "json_flat"] {
         if out[member].is_object() {
             let jwe = Jwe::parse_json(out[member].to_string().as_bytes()).unwrap();
-            assert_eq!(&jwe.decrypt(key, ALL_ALGS, ALL_ENCS).unwrap()[..], plaintext, "{member}");
+            assert_eq!(
+                &jwe.decrypt(key, ALL_ALGS, ALL_ENCS).unwrap()[..],
+                plaintext,
+                "{member}"
+            );
             forms += 1;
         }
     }
@@ -135,7 +207,9 @@ fn decrypt_all_forms(case: &Value, key: kv_jose::DecryptionKey<'_>) -> usize {
 
 #[test]
 fn rfc7520_cookbook_jwk_and_jws_cases() {
-    let Some(v) = load_shared("rfc7520_vectors.json") else { return };
+    let Some(v) = load_shared("rfc7520_vectors.json") else {
+        return;
+    };
     let e = &v["entries"];
     let public = kv_jose::RsaPublicKey::from_jwk(&jwk_of(&e["3.3"]["data"])).unwrap();
     let private = RsaPrivateKey::from_jwk(&jwk_of(&e["3.4"]["data"])).unwrap();
@@ -147,12 +221,21 @@ fn rfc7520_cookbook_jwk_and_jws_cases() {
     let compact = str_of(&c41["output"], "compact");
     let jws = Jws::parse_compact(compact).unwrap();
     let verified = jws.verify(&public, &[SigAlg::Rs256]).unwrap();
-    assert_eq!(verified.payload(), str_of(&c41["input"], "payload").as_bytes());
+    assert_eq!(
+        verified.payload(),
+        str_of(&c41["input"], "payload").as_bytes()
+    );
     let (input, sig) = compact.rsplit_once('.').unwrap();
-    assert_eq!(b64::encode(&private.sign(SigAlg::Rs256, input.as_bytes()).unwrap()), sig);
+    assert_eq!(
+        b64::encode(&private.sign(SigAlg::Rs256, input.as_bytes()).unwrap()),
+        sig
+    );
     for member in ["json", "json_flat"] {
         let jws = Jws::parse_json(c41["output"][member].to_string().as_bytes()).unwrap();
-        assert!(jws.verify(&public, &[SigAlg::Rs256]).is_ok(), "4.1 {member}");
+        assert!(
+            jws.verify(&public, &[SigAlg::Rs256]).is_ok(),
+            "4.1 {member}"
+        );
     }
     // 4.8 multiple signatures: the RS256 one verifies; ES512 and HS256 are skipped.
     let c48 = &e["4.8"]["data"];
@@ -168,10 +251,16 @@ fn rfc7520_cookbook_jwe_cases_in_scope_decrypt() {
     let oct = |c: &Value| OctKey::from_jwk(&jwk_of(&c["input"]["key"])).unwrap();
     let mut counts = Vec::new();
     let k = rsa(&c51);
-    counts.push(("5.1 RSA1_5 + A128CBC-HS256", decrypt_all_forms(&c51, (&k).into())));
+    counts.push((
+        "5.1 RSA1_5 + A128CBC-HS256",
+        decrypt_all_forms(&c51, (&k).into()),
+    ));
     let c52 = cookbook("5.2").unwrap();
     let k = rsa(&c52);
-    counts.push(("5.2 RSA-OAEP + A256GCM", decrypt_all_forms(&c52, (&k).into())));
+    counts.push((
+        "5.2 RSA-OAEP + A256GCM",
+        decrypt_all_forms(&c52, (&k).into()),
+    ));
     for (entry, name) in [
         ("5.8", "5.8 A128KW + A128GCM"),
         ("5.10", "5.10 with aad"),
@@ -187,8 +276,15 @@ fn rfc7520_cookbook_jwe_cases_in_scope_decrypt() {
     let keys = c513["input"]["key"].as_array().unwrap();
     let k = RsaPrivateKey::from_jwk(&jwk_of(&keys[0])).unwrap();
     let jwe = Jwe::parse_json(c513["output"]["json"].to_string().as_bytes()).unwrap();
-    assert_eq!(jwe.headers().count(), 1, "the ECDH-ES and A256GCMKW recipients are skipped");
-    assert_eq!(&jwe.decrypt(&k, ALL_ALGS, ALL_ENCS).unwrap()[..], str_of(&c513["input"], "plaintext").as_bytes());
+    assert_eq!(
+        jwe.headers().count(),
+        1,
+        "the ECDH-ES and A256GCMKW recipients are skipped"
+    );
+    assert_eq!(
+        &jwe.decrypt(&k, ALL_ALGS, ALL_ENCS).unwrap()[..],
+        str_of(&c513["input"], "plaintext").as_bytes()
+    );
     counts.push(("5.13 multiple recipients (RSA1_5 one)", 1));
     for (name, n) in &counts {
         println!("rfc7520 {name}: {n} serializations decrypted");
@@ -200,9 +296,16 @@ fn rfc7520_cookbook_jwe_cases_in_scope_decrypt() {
 fn rfc7520_cookbook_cases_out_of_scope_are_refused_clearly() {
     let Some(c53) = cookbook("5.3") else { return };
     for (entry, expect) in [("5.3", "PBES2"), ("5.7", "A256GCMKW")] {
-        let c = if entry == "5.3" { c53.clone() } else { cookbook(entry).unwrap() };
+        let c = if entry == "5.3" {
+            c53.clone()
+        } else {
+            cookbook(entry).unwrap()
+        };
         let err = Jwe::parse_compact(str_of(&c["output"], "compact")).unwrap_err();
-        assert!(matches!(&err, Error::Unsupported { name, .. } if name.contains(expect)), "{entry}: {err:?}");
+        assert!(
+            matches!(&err, Error::Unsupported { name, .. } if name.contains(expect)),
+            "{entry}: {err:?}"
+        );
     }
     // 5.9 compresses before encrypting: `zip` is refused on principle.
     let c59 = cookbook("5.9").unwrap();

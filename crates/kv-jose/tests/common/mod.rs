@@ -25,7 +25,7 @@ pub(crate) fn load_shared(name: &str) -> Option<Value> {
 
 pub(crate) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len().is_multiple_of(2), "odd hex length");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
@@ -33,7 +33,9 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
 }
 
 pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("`{key}` is not a string in {v}"))
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{key}` is not a string in {v}"))
 }
 
 pub(crate) fn hex_of(v: &Value, key: &str) -> Vec<u8> {
