@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use http::Method;
 use kv_auth::{TokenCredential, VaultChallenge};
-use kv_transport::{Transport, UreqTransport, is_loopback_host};
+use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
 use serde::de::DeserializeOwned;
 
 use crate::models::KeyOperationParameters;
@@ -31,6 +31,7 @@ pub(crate) struct Inner {
     pub(crate) credential: Arc<dyn TokenCredential>,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) response_keys: Arc<dyn ResponseKeySource>,
+    pub(crate) retry: RetryPolicy,
     pub(crate) challenges: RwLock<HashMap<String, Arc<VaultChallenge>>>,
 }
 
@@ -81,6 +82,7 @@ pub struct KeyVaultClientBuilder {
     credential: Option<Arc<dyn TokenCredential>>,
     transport: Option<Arc<dyn Transport>>,
     response_keys: Arc<dyn ResponseKeySource>,
+    retry: RetryPolicy,
     api_version: String,
     tenant: Option<String>,
     trusted_authorities: Vec<String>,
@@ -113,6 +115,13 @@ impl KeyVaultClientBuilder {
     /// Where response encryption keys come from (default: [`FreshKeyPerRequest`]).
     pub fn response_keys(mut self, source: Arc<dyn ResponseKeySource>) -> Self {
         self.response_keys = source;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]: 4 attempts; 408, 429, 503
+    /// always, 500, 502, 504 and connection failures only when repeating is safe).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -223,6 +232,7 @@ impl KeyVaultClientBuilder {
                     .transport
                     .unwrap_or_else(|| Arc::new(UreqTransport::new())),
                 response_keys: self.response_keys,
+                retry: self.retry,
                 challenges: RwLock::new(HashMap::new()),
             }),
         })
@@ -294,6 +304,7 @@ impl KeyVaultClient {
             credential: None,
             transport: None,
             response_keys: Arc::new(FreshKeyPerRequest),
+            retry: RetryPolicy::default(),
             api_version: DEFAULT_API_VERSION.into(),
             tenant: None,
             trusted_authorities: Vec::new(),
@@ -307,8 +318,13 @@ impl KeyVaultClient {
         &self.inner.base_url
     }
 
-    fn call(&self, method: Method, path: String, body: Option<Vec<u8>>) -> Result<Vec<u8>> {
-        self.inner.execute(&Operation { method, path, body })
+    fn call(&self, method: Method, path: String, body: Option<Vec<u8>>, idempotent: bool) -> Result<Vec<u8>> {
+        self.inner.execute(&Operation {
+            method,
+            path,
+            body,
+            idempotent,
+        })
     }
 
     /// Creates a key, or a new version of an existing one.
@@ -321,6 +337,7 @@ impl KeyVaultClient {
             Method::POST,
             key_path(name, None, "create")?,
             Some(json_body(options)?),
+            false,
         )?;
         decode(&body, "create key")
     }
@@ -331,7 +348,7 @@ impl KeyVaultClient {
     ///
     /// As [`create_key`](Self::create_key); `KeyNotFound` as a [`Error::Service`].
     pub fn get_key(&self, name: &str, version: Option<&str>) -> Result<KeyBundle> {
-        let body = self.call(Method::GET, key_path(name, version, "")?, None)?;
+        let body = self.call(Method::GET, key_path(name, version, "")?, None, true)?;
         decode(&body, "get key")
     }
 
@@ -341,7 +358,7 @@ impl KeyVaultClient {
     ///
     /// As [`get_key`](Self::get_key).
     pub fn delete_key(&self, name: &str) -> Result<DeletedKeyBundle> {
-        let body = self.call(Method::DELETE, key_path(name, None, "")?, None)?;
+        let body = self.call(Method::DELETE, key_path(name, None, "")?, None, false)?;
         decode(&body, "delete key")
     }
 
@@ -354,7 +371,8 @@ impl KeyVaultClient {
         value: &[u8],
     ) -> Result<Vec<u8>> {
         let body = json_body(&KeyOperationParameters { alg, value })?;
-        self.call(Method::POST, key_path(name, version, op)?, Some(body))
+        // The RSA operations are pure functions of key and input: safe to repeat.
+        self.call(Method::POST, key_path(name, version, op)?, Some(body), true)
     }
 
     /// Wraps (encrypts) a symmetric key with the vault key. Message-protected.

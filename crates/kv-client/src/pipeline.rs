@@ -2,10 +2,11 @@
 //! stale challenge.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use http::Method;
 use kv_auth::{AccessToken, TokenRequest, TokenScheme, VaultChallenge};
+use kv_transport::Decision;
 
 use crate::client::Inner;
 use crate::protection::{self, Protector, ResponseContext};
@@ -17,6 +18,8 @@ pub(crate) struct Operation {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) body: Option<Vec<u8>>,
+    /// Whether repeating the operation after it may have run is harmless.
+    pub(crate) idempotent: bool,
 }
 
 /// Hosts of the Azure AD authorities of the public and sovereign clouds.
@@ -43,9 +46,66 @@ fn host_of(url: &str) -> Option<String> {
         .map(|h| h.to_ascii_lowercase())
 }
 
+/// Why an attempt did not produce a 2xx answer.
+enum Failure {
+    /// No complete answer; `idempotent` says whether repeating is safe if it was sent.
+    Transport(kv_transport::Error, bool),
+    /// A final non-2xx answer.
+    Status(http::Response<Vec<u8>>, bool),
+    /// Anything else: not retried.
+    Other(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Transport(e, _) => Error::Transport(e),
+            Failure::Status(r, _) => Error::Service(Box::new(ServiceError::from_response(&r))),
+            Failure::Other(e) => e,
+        }
+    }
+}
+
 impl Inner {
-    /// Runs `op`, returning the (unprotected) answer of a 2xx, or a typed error.
+    /// Runs `op` with retries, returning the (unprotected) answer of a 2xx, or a typed
+    /// error. Each attempt is built and protected afresh: a new `ts`, CEK, IV and
+    /// response key, never a resend of the same bytes.
     pub(crate) fn execute(&self, op: &Operation) -> Result<Vec<u8>> {
+        let span = tracing::debug_span!("kv.operation", method = %op.method, path = %op.path);
+        let _entered = span.enter();
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let failure = match self.attempt(op) {
+                Ok(body) => return Ok(body),
+                Err(f) => f,
+            };
+            let elapsed = started.elapsed();
+            let decision = match &failure {
+                Failure::Transport(e, idempotent) => self.retry.after_error(attempt, elapsed, e, *idempotent),
+                Failure::Status(r, idempotent) => self.retry.after_response(attempt, elapsed, r, *idempotent),
+                Failure::Other(_) => Decision::Stop,
+            };
+            match decision {
+                Decision::RetryAfter(wait) => {
+                    tracing::info!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    std::thread::sleep(wait);
+                }
+                Decision::Stop => return Err(failure.into_error()),
+            }
+        }
+    }
+
+    /// One attempt: challenge, token, protection, send, and the one rediscovery after
+    /// a stale challenge.
+    fn attempt(&self, op: &Operation) -> Result<Vec<u8>, Failure> {
         let mut challenge = self.cached_challenge();
         let mut fresh_challenge = false;
         if challenge.is_none() {
@@ -55,15 +115,18 @@ impl Inner {
         let mut force_refresh = false;
         loop {
             let Some(current) = challenge.clone() else {
-                return Err(Error::Config("no challenge".into()));
+                return Err(Error::Config("no challenge".into()).into());
             };
             let protect = protection::applies(&current, &op.path, op.body.is_some());
             if !protect && self.require_protection && protection::is_protectable_path(&op.path) {
-                return Err(ProtectionError::Unavailable.into());
+                return Err(Error::from(ProtectionError::Unavailable).into());
             }
             let token = self.token(&current, protect, force_refresh)?;
             let (request, context) = self.build(op, &current, &token, protect)?;
-            let response = self.transport.send(request)?;
+            let response = self
+                .transport
+                .send(request)
+                .map_err(|e| Failure::Transport(e, op.idempotent))?;
             if response.status() == http::StatusCode::UNAUTHORIZED && !fresh_challenge {
                 // The cached challenge is stale (new keys, new tenant, token refused):
                 // learn the new one from this answer, drop the token, retry once.
@@ -77,12 +140,10 @@ impl Inner {
                 continue;
             }
             if !response.status().is_success() {
-                return Err(Error::Service(Box::new(ServiceError::from_response(
-                    &response,
-                ))));
+                return Err(Failure::Status(response, op.idempotent));
             }
             return match context {
-                Some(context) => Ok(context.unprotect(&response)?),
+                Some(context) => Ok(context.unprotect(&response).map_err(Error::from)?),
                 None => Ok(response.into_body()),
             };
         }
@@ -98,20 +159,27 @@ impl Inner {
 
     /// Sends the request without credentials and with an empty body, so nothing leaves
     /// before the vault's keys are known, and reads the 401 challenge.
-    fn discover(&self, op: &Operation) -> Result<Arc<VaultChallenge>> {
+    fn discover(&self, op: &Operation) -> Result<Arc<VaultChallenge>, Failure> {
         let request = self
             .request(op.method.clone(), &op.path)
             .header(http::header::CONTENT_LENGTH, "0")
             .body(Vec::new())
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let response = self.transport.send(request)?;
+        // The probe carries nothing and changes nothing: always safe to repeat.
+        let response = self.transport.send(request).map_err(|e| Failure::Transport(e, true))?;
         if response.status() != http::StatusCode::UNAUTHORIZED {
+            // A throttled or failing probe is worth another attempt; the retry policy
+            // decides.
+            if matches!(response.status().as_u16(), 408 | 429 | 500..=599) {
+                return Err(Failure::Status(response, true));
+            }
             return Err(Error::Auth(kv_auth::Error::Challenge(format!(
                 "the vault answered the unauthenticated probe with HTTP {}, not 401 with a challenge",
                 response.status().as_u16()
-            ))));
+            )))
+            .into());
         }
-        self.accept_challenge(VaultChallenge::from_response(&response)?)
+        Ok(self.accept_challenge(VaultChallenge::from_response(&response).map_err(Error::from)?)?)
     }
 
     /// Checks that a challenge may be trusted with our credentials, then caches it.

@@ -24,10 +24,21 @@
 //! ```
 //!
 //! [`Vault::handle`] is the same service without sockets, for tests and fuzzing.
+//!
+//! For client tests it injects faults ([`Fault`]: throttling with `Retry-After`,
+//! `503`, dropped connections before or after the request is handled, delays),
+//! scripted per path or at a random rate, through [`EmulatorHandle::inject`] or the
+//! loopback admin endpoint `POST /_emulator/faults` (`DELETE` clears):
+//!
+//! ```text
+//! {"script": [{"kind": "throttle", "retry_after_ms": 50, "path": "/wrapkey", "times": 2}],
+//!  "random": {"rate": 0.1, "fault": {"kind": "unavailable"}}}
+//! ```
 #![forbid(unsafe_code)]
 
 mod authority;
 mod error;
+mod faults;
 mod keys;
 mod protection;
 mod server;
@@ -39,6 +50,7 @@ use std::sync::Arc;
 use kv_jose::RsaPrivateKey;
 
 pub use error::StartError;
+pub use faults::{Fault, FaultRule, RandomFault};
 pub use server::EmulatorHandle;
 pub use service::Vault;
 
@@ -63,6 +75,8 @@ pub struct Stats {
     pub refused_unprotected: u64,
     /// Tokens issued.
     pub tokens_issued: u64,
+    /// Faults injected (scripted or random).
+    pub faults_injected: u64,
     /// Of those, tokens bound to a PoP key.
     pub pop_tokens_issued: u64,
 }

@@ -1,6 +1,5 @@
 //! The HTTP/1.1 server on loopback: a thin async loop around [`Vault::handle`].
 
-use std::convert::Infallible;
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -10,6 +9,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
+use crate::Fault;
 use crate::error::{KvError, StartError};
 use crate::service::Vault;
 
@@ -43,6 +43,11 @@ impl EmulatorHandle {
             .next()
             .and_then(|p| p.parse().ok())
             .unwrap_or_default()
+    }
+
+    /// Adds scripted faults for the next matching requests (see [`Fault`]).
+    pub fn inject(&self, rules: impl IntoIterator<Item = crate::FaultRule>) {
+        self.vault.inject(rules);
     }
 
     /// The service behind the server, for inspection.
@@ -136,11 +141,36 @@ async fn serve(listener: TcpListener, vault: Arc<Vault>, mut shutdown: oneshot::
     }
 }
 
+/// Returned by the service to make hyper close the connection without answering.
+#[derive(Debug)]
+struct DroppedByFault;
+
+impl std::fmt::Display for DroppedByFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DroppedByFault {}
+
 async fn answer(
     vault: Arc<Vault>,
     request: http::Request<Incoming>,
-) -> Result<http::Response<Full<Bytes>>, Infallible> {
+) -> Result<http::Response<Full<Bytes>>, DroppedByFault> {
     let (parts, body) = request.into_parts();
+    let fault = vault.fault_for(parts.uri.path());
+    match &fault {
+        Some(Fault::DropBefore) => return Err(DroppedByFault),
+        Some(Fault::Delay { ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+        }
+        Some(f) => {
+            if let Some(r) = Vault::fault_answer(f) {
+                return Ok(r.map(|b| Full::new(Bytes::from(b))));
+            }
+        }
+        None => {}
+    }
     let response = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => {
             let request = http::Request::from_parts(parts, collected.to_bytes().to_vec());
@@ -151,6 +181,9 @@ async fn answer(
         }
         Err(_) => too_large(),
     };
+    if fault == Some(Fault::DropAfter) {
+        return Err(DroppedByFault);
+    }
     Ok(response.map(|b| Full::new(Bytes::from(b))))
 }
 

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::authority::{Authority, TokenRecord};
 use crate::error::KvError;
+use crate::faults::{Fault, FaultPlan, Faults};
 use crate::protection::ResponseKey;
 use crate::store::KeyStore;
 use crate::{Config, RESOURCE, Stats};
@@ -128,6 +129,7 @@ struct Counters {
     refused_unprotected: AtomicU64,
     tokens_issued: AtomicU64,
     pop_tokens_issued: AtomicU64,
+    faults_injected: AtomicU64,
 }
 
 /// The vault and token authority, with no network attached.
@@ -141,6 +143,7 @@ pub struct Vault {
     pub(crate) message_keys: MessageKeys,
     pub(crate) authority: Authority,
     pub(crate) keys: RwLock<KeyStore>,
+    pub(crate) faults: Faults,
     counters: Counters,
 }
 
@@ -247,6 +250,7 @@ impl Vault {
             message_keys,
             authority: Authority::default(),
             keys: RwLock::new(KeyStore::default()),
+            faults: Faults::default(),
             counters: Counters::default(),
         }
     }
@@ -265,7 +269,65 @@ impl Vault {
             refused_unprotected: c.refused_unprotected.load(Ordering::Relaxed),
             tokens_issued: c.tokens_issued.load(Ordering::Relaxed),
             pop_tokens_issued: c.pop_tokens_issued.load(Ordering::Relaxed),
+            faults_injected: c.faults_injected.load(Ordering::Relaxed),
         }
+    }
+
+    /// How many versions the key `name` has (0 if it does not exist).
+    pub fn key_versions(&self, name: &str) -> usize {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .version_count(name)
+    }
+
+    /// Adds scripted faults for the next matching requests.
+    pub fn inject(&self, rules: impl IntoIterator<Item = crate::FaultRule>) {
+        self.faults.plan(FaultPlan {
+            script: rules.into_iter().collect(),
+            random: None,
+        });
+    }
+
+    /// Applies `fault` to a random share (`rate`, 0.0 to 1.0) of requests.
+    pub fn inject_random(&self, random: crate::RandomFault) {
+        self.faults.plan(FaultPlan {
+            script: Vec::new(),
+            random: Some(random),
+        });
+    }
+
+    /// Removes every pending fault.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// The fault for this request, if one is due (used by the HTTP server; faults
+    /// that drop connections need it).
+    pub(crate) fn fault_for(&self, path: &str) -> Option<Fault> {
+        if path.starts_with("/_emulator/") {
+            return None;
+        }
+        let fault = self.faults.next(path);
+        if fault.is_some() {
+            self.counters.faults_injected.fetch_add(1, Ordering::Relaxed);
+        }
+        fault
+    }
+
+    /// The answer to a throttling or outage fault.
+    pub(crate) fn fault_answer(fault: &Fault) -> Option<http::Response<Vec<u8>>> {
+        let answer = match fault {
+            Fault::Throttle { retry_after_ms } => {
+                let mut a = KvError::new(429, "Throttled", "Request was not processed because too many requests were received. Retry after the delay given.").into_answer();
+                a.headers.push(("retry-after", retry_after_ms.div_ceil(1000).to_string()));
+                a.headers.push(("x-ms-retry-after-ms", retry_after_ms.to_string()));
+                a
+            }
+            Fault::Unavailable => KvError::new(503, "ServiceUnavailable", "The service is temporarily unavailable; retry.").into_answer(),
+            _ => return None,
+        };
+        Some(answer.into_response(&random_hex()))
     }
 
     /// Answers one request, as the HTTP server would.
@@ -320,9 +382,29 @@ impl Vault {
                 }
                 answer
             }
+            ["_emulator", "faults"] => self.admin_faults(request),
             ["keys", rest @ ..] => match self.vault(request, rest) {
                 Ok(answer) => answer,
                 Err(e) => e.into_answer(),
+            },
+            _ => not_found(),
+        }
+    }
+
+    /// `POST /_emulator/faults` adds a plan, `DELETE` clears. The server is loopback-only.
+    fn admin_faults(&self, request: &http::Request<Vec<u8>>) -> Answer {
+        match *request.method() {
+            Method::DELETE => {
+                self.faults.clear();
+                Answer::json(200, &serde_json::json!({"cleared": true}))
+            }
+            Method::POST => match serde_json::from_slice::<FaultPlan>(request.body()) {
+                Ok(plan) => {
+                    let n = plan.script.len();
+                    self.faults.plan(plan);
+                    Answer::json(200, &serde_json::json!({"scheduled": n}))
+                }
+                Err(e) => KvError::bad_parameter(format!("not a fault plan: {e}")).into_answer(),
             },
             _ => not_found(),
         }

@@ -107,6 +107,11 @@ impl KeyStore {
         }
     }
 
+    /// How many versions `name` has (0 if none).
+    pub(crate) fn version_count(&self, name: &str) -> usize {
+        self.keys.get(&name.to_ascii_lowercase()).map_or(0, Vec::len)
+    }
+
     /// Removes every version; returns the latest.
     pub(crate) fn delete(&mut self, name: &str) -> Option<KeyVersion> {
         self.keys.remove(&name.to_ascii_lowercase())?.pop()

@@ -5,7 +5,12 @@
 //! and talks to the network only through [`Transport`]. [`UreqTransport`] is the
 //! default implementation: one shared `ureq` agent (connection reuse), timeouts, a
 //! response size limit, no redirects (they would carry tokens elsewhere), and
-//! `http://` only to loopback hosts unless the caller opts in.
+//! `http://` only to loopback hosts unless the caller opts in. Each exchange is a
+//! `tracing` span whose headers and query parameters are redacted by allow-list.
+//!
+//! [`AsyncTransport`] is the async form of the seam, and [`BlockingAsAsync`] adapts a
+//! blocking transport to it. [`RetryPolicy`] holds the retry rules; the retry loop
+//! lives with the caller, above message protection.
 //!
 //! ```
 //! use kv_transport::{Transport, UreqTransport};
@@ -34,13 +39,19 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod async_transport;
 mod error;
+mod redact;
+mod retry;
 mod ureq_transport;
 
 use std::fmt;
 use std::sync::Arc;
 
+pub use async_transport::{AsyncTransport, BlockingAsAsync};
 pub use error::{Error, Sent};
+pub use redact::{redacted_headers, redacted_url};
+pub use retry::{Decision, RetryPolicy, retry_after};
 pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
 
 /// Sends one HTTP request and returns its response, whatever its status.

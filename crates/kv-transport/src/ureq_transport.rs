@@ -175,6 +175,29 @@ fn map_error(host: &str, e: ureq::Error) -> Error {
 
 impl Transport for UreqTransport {
     fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+        let span = tracing::debug_span!(
+            "http.request",
+            method = %request.method(),
+            url = %crate::redacted_url(request.uri()),
+        );
+        let _entered = span.enter();
+        tracing::trace!(headers = %crate::redacted_headers(request.headers()), body_len = request.body().len(), "sending");
+        let outcome = self.send_inner(request);
+        match &outcome {
+            Ok(r) => tracing::debug!(
+                status = r.status().as_u16(),
+                headers = %crate::redacted_headers(r.headers()),
+                body_len = r.body().len(),
+                "answered"
+            ),
+            Err(e) => tracing::debug!(error = %e, sent = ?e.sent(), "failed"),
+        }
+        outcome
+    }
+}
+
+impl UreqTransport {
+    fn send_inner(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
         let host = self.check_url(request.uri())?;
         let response = self.agent.run(request).map_err(|e| map_error(&host, e))?;
         let (parts, body) = response.into_parts();

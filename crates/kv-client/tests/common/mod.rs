@@ -62,6 +62,8 @@ fn copy_response(r: &http::Response<Vec<u8>>) -> http::Response<Vec<u8>> {
 pub(crate) struct Recording {
     inner: UreqTransport,
     pub(crate) log: Mutex<Vec<Exchange>>,
+    /// Every request path sent, answered or not.
+    pub(crate) attempts: Mutex<Vec<String>>,
 }
 
 impl Recording {
@@ -69,7 +71,13 @@ impl Recording {
         Arc::new(Recording {
             inner: UreqTransport::new(),
             log: Mutex::new(Vec::new()),
+            attempts: Mutex::new(Vec::new()),
         })
+    }
+
+    /// How many requests were sent to a path ending in `suffix`, answered or not.
+    pub(crate) fn attempts_to(&self, suffix: &str) -> usize {
+        self.attempts.lock().unwrap().iter().filter(|p| p.ends_with(suffix)).count()
     }
 
     pub(crate) fn exchanges(&self) -> Vec<Exchange> {
@@ -80,6 +88,7 @@ impl Recording {
 impl Transport for Recording {
     fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
         let copy = copy_request(&request);
+        self.attempts.lock().unwrap().push(request.uri().path().to_string());
         let response = self.inner.send(request)?;
         self.log.lock().unwrap().push(Exchange {
             request: copy,
