@@ -1,11 +1,11 @@
 //! The typed vault client and its builder.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use http::Method;
-use kv_auth::{TokenCredential, VaultChallenge};
+use kv_auth::{TokenCredential, TokenScheme, VaultChallenge};
 use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
 use serde::de::DeserializeOwned;
 
@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub(crate) response_keys: Arc<dyn ResponseKeySource>,
     pub(crate) retry: RetryPolicy,
     pub(crate) challenges: RwLock<HashMap<String, Arc<VaultChallenge>>>,
+    /// Token kinds to refresh on next use, because the vault's challenge changed.
+    pub(crate) stale_tokens: Mutex<HashSet<TokenScheme>>,
 }
 
 /// A client for one vault's keys, with message protection.
@@ -234,6 +236,7 @@ impl KeyVaultClientBuilder {
                 response_keys: self.response_keys,
                 retry: self.retry,
                 challenges: RwLock::new(HashMap::new()),
+                stale_tokens: Mutex::new(HashSet::new()),
             }),
         })
     }

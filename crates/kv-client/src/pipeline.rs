@@ -215,10 +215,18 @@ impl Inner {
             )));
         }
         let challenge = Arc::new(challenge);
-        self.challenges
+        let previous = self
+            .challenges
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(self.authority.clone(), challenge.clone());
+        if previous.is_some_and(|p| *p != *challenge) {
+            // A changed vault (new keys, new tenant): every cached token is suspect.
+            self.stale_tokens
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend([TokenScheme::Bearer, TokenScheme::Pop]);
+        }
         Ok(challenge)
     }
 
@@ -242,6 +250,12 @@ impl Inner {
         } else {
             TokenScheme::Bearer
         };
+        let stale = self
+            .stale_tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&scheme);
+        let force_refresh = force_refresh || stale;
         // PoP tokens come from the v1 endpoint, which takes a resource.
         let resource = match (scheme, resource, scope) {
             (_, Some(r), _) => Some(r.to_string()),
