@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use crate::{AccessToken, Result, TokenRequest, TokenScheme};
+use crate::{AccessToken, Endpoint, Result, TokenRequest, TokenScheme};
 
 /// A source of the current time, injectable so expiry can be tested.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -26,8 +26,8 @@ impl Clock for SystemClock {
 /// Default: refresh a token this long before it expires.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
-/// What a cached token is for. Authority, resource and scope compare
-/// case-insensitively (they are URLs and tenant names).
+/// What a cached token is for. Authority, tenant, resource and scope compare
+/// case-insensitively (they are URLs and tenant names); the client id exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
     authority_host: String,
@@ -35,17 +35,22 @@ struct CacheKey {
     resource: Option<String>,
     scope: Option<String>,
     scheme: TokenScheme,
+    client: String,
 }
 
 impl CacheKey {
-    fn of(r: &TokenRequest) -> Self {
+    fn of(endpoint: &Endpoint, r: &TokenRequest, client: &str) -> Self {
         let lower = |s: &Option<String>| s.as_ref().map(|s| s.to_ascii_lowercase());
         CacheKey {
-            authority_host: r.authority_host.trim_end_matches('/').to_ascii_lowercase(),
-            tenant: r.tenant.to_ascii_lowercase(),
+            authority_host: endpoint
+                .authority_host
+                .trim_end_matches('/')
+                .to_ascii_lowercase(),
+            tenant: endpoint.tenant.to_ascii_lowercase(),
             resource: lower(&r.resource),
             scope: lower(&r.scope),
             scheme: r.scheme,
+            client: client.to_string(),
         }
     }
 }
@@ -56,7 +61,7 @@ struct Entry {
     refresh_at: SystemTime,
 }
 
-/// Caches tokens per (authority, tenant, resource, scope, scheme).
+/// Caches tokens per (authority, tenant, resource, scope, scheme, client).
 ///
 /// A token is refreshed once `now` passes `expires_on - margin`, where the margin is
 /// the configured one or half the token's lifetime if that is shorter (so a short-lived
@@ -91,20 +96,26 @@ impl TokenCache {
         &self.clock
     }
 
-    /// Returns the cached token for `request`, or runs `fetch` (once, for all concurrent
-    /// callers with the same key) and caches its answer.
+    /// Returns the cached token for `request` to `endpoint` for `client`, or runs
+    /// `fetch` (once, for all concurrent callers with the same key) and caches its
+    /// answer.
     ///
     /// # Errors
     ///
     /// The error of `fetch`, when no still-valid token can stand in.
     pub fn get_or_fetch(
         &self,
+        endpoint: &Endpoint,
         request: &TokenRequest,
+        client: &str,
         fetch: impl FnOnce() -> Result<AccessToken>,
     ) -> Result<Arc<AccessToken>> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-            slots.entry(CacheKey::of(request)).or_default().clone()
+            slots
+                .entry(CacheKey::of(endpoint, request, client))
+                .or_default()
+                .clone()
         };
         // Holding the slot lock during the fetch is what makes it single-flight.
         let mut entry = slot.lock().unwrap_or_else(PoisonError::into_inner);
@@ -158,6 +169,13 @@ mod tests {
         }
     }
 
+    fn ep() -> Endpoint {
+        Endpoint {
+            authority_host: "https://login.example".into(),
+            tenant: "common".into(),
+        }
+    }
+
     fn setup() -> (Arc<FakeClock>, TokenCache, TokenRequest) {
         let clock = Arc::new(FakeClock(Mutex::new(
             SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000),
@@ -165,7 +183,7 @@ mod tests {
         let cache = TokenCache::new(DEFAULT_REFRESH_MARGIN, clock.clone());
         let req = TokenRequest::new(
             "https://login.example",
-            "common",
+            Some("common".into()),
             Some("https://vault.azure.net".into()),
             None,
             TokenScheme::Bearer,
@@ -181,16 +199,16 @@ mod tests {
     fn refreshes_ahead_of_expiry_not_before() {
         let (clock, cache, req) = setup();
         let t1 = cache
-            .get_or_fetch(&req, || Ok(token(&clock, "t1", 3600)))
+            .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "t1", 3600)))
             .unwrap();
         clock.advance(Duration::from_secs(3600 - 301));
         let same = cache
-            .get_or_fetch(&req, || panic!("must not refetch yet"))
+            .get_or_fetch(&ep(), &req, "client", || panic!("must not refetch yet"))
             .unwrap();
         assert!(Arc::ptr_eq(&t1, &same));
         clock.advance(Duration::from_secs(2));
         let t2 = cache
-            .get_or_fetch(&req, || Ok(token(&clock, "t2", 3600)))
+            .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "t2", 3600)))
             .unwrap();
         assert_eq!(t2.token().expose_secret(), "t2");
     }
@@ -199,14 +217,14 @@ mod tests {
     fn keys_differ_by_scheme_and_match_case_insensitively() {
         let (clock, cache, req) = setup();
         cache
-            .get_or_fetch(&req, || Ok(token(&clock, "bearer", 3600)))
+            .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "bearer", 3600)))
             .unwrap();
         let mut upper = req.clone();
         upper.authority_host = "HTTPS://LOGIN.EXAMPLE/".into();
         upper.resource = Some("HTTPS://VAULT.AZURE.NET".into());
         assert_eq!(
             cache
-                .get_or_fetch(&upper, || panic!("same key"))
+                .get_or_fetch(&ep(), &upper, "client", || panic!("same key"))
                 .unwrap()
                 .token()
                 .expose_secret(),
@@ -216,7 +234,7 @@ mod tests {
         pop.scheme = TokenScheme::Pop;
         assert_eq!(
             cache
-                .get_or_fetch(&pop, || Ok(token(&clock, "pop", 3600)))
+                .get_or_fetch(&ep(), &pop, "client", || Ok(token(&clock, "pop", 3600)))
                 .unwrap()
                 .token()
                 .expose_secret(),
@@ -228,17 +246,19 @@ mod tests {
     fn a_failed_refresh_keeps_the_still_valid_token() {
         let (clock, cache, req) = setup();
         cache
-            .get_or_fetch(&req, || Ok(token(&clock, "t1", 3600)))
+            .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "t1", 3600)))
             .unwrap();
         clock.advance(Duration::from_secs(3400));
         let kept = cache
-            .get_or_fetch(&req, || Err(Error::Config("authority down".into())))
+            .get_or_fetch(&ep(), &req, "client", || {
+                Err(Error::Config("authority down".into()))
+            })
             .unwrap();
         assert_eq!(kept.token().expose_secret(), "t1");
         clock.advance(Duration::from_secs(200));
         assert!(
             cache
-                .get_or_fetch(&req, || Err(Error::Config("down".into())))
+                .get_or_fetch(&ep(), &req, "client", || Err(Error::Config("down".into())))
                 .is_err()
         );
     }
@@ -251,16 +271,16 @@ mod tests {
             fetches.fetch_add(1, Ordering::SeqCst);
             Ok(token(&clock, "short", 120))
         };
-        cache.get_or_fetch(&req, fetch).unwrap();
+        cache.get_or_fetch(&ep(), &req, "client", fetch).unwrap();
         for _ in 0..10 {
             cache
-                .get_or_fetch(&req, || panic!("refresh storm"))
+                .get_or_fetch(&ep(), &req, "client", || panic!("refresh storm"))
                 .unwrap();
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         clock.advance(Duration::from_secs(61));
         cache
-            .get_or_fetch(&req, || Ok(token(&clock, "again", 120)))
+            .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "again", 120)))
             .unwrap();
     }
 
@@ -268,10 +288,10 @@ mod tests {
     fn force_refresh_skips_the_cache() {
         let (clock, cache, req) = setup();
         cache
-            .get_or_fetch(&req, || Ok(token(&clock, "t1", 3600)))
+            .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "t1", 3600)))
             .unwrap();
         let t2 = cache
-            .get_or_fetch(&req.clone().forcing_refresh(), || {
+            .get_or_fetch(&ep(), &req.clone().forcing_refresh(), "client", || {
                 Ok(token(&clock, "t2", 3600))
             })
             .unwrap();
@@ -286,7 +306,7 @@ mod tests {
             for _ in 0..16 {
                 s.spawn(|| {
                     cache
-                        .get_or_fetch(&req, || {
+                        .get_or_fetch(&ep(), &req, "client", || {
                             fetches.fetch_add(1, Ordering::SeqCst);
                             std::thread::sleep(Duration::from_millis(50));
                             Ok(token(&clock, "one", 3600))

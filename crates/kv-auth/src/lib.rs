@@ -18,17 +18,21 @@ mod cache;
 mod challenge;
 mod credential;
 mod error;
+mod policy;
 mod pop;
 mod token;
 mod vault;
 
 pub use cache::{Clock, DEFAULT_REFRESH_MARGIN, SystemClock, TokenCache};
 pub use challenge::{Challenge, parse_challenge_headers, parse_challenges};
-pub use credential::{ClientSecretCredential, StaticTokenCredential, TokenCredential};
+pub use credential::{
+    ClientSecretCredential, EnvironmentCredential, StaticTokenCredential, TokenCredential,
+};
 pub use error::{AuthorityError, Error, Result};
+pub use policy::{ChallengePolicy, KNOWN_AUTHORITY_HOSTS};
 pub use pop::PopKey;
 pub use token::{
-    AccessToken, TokenRequest, TokenScheme, build_client_credentials_request, parse_token_response,
-    token_endpoint,
+    AccessToken, Endpoint, TokenRequest, TokenScheme, build_client_credentials_request,
+    parse_token_response, token_endpoint,
 };
 pub use vault::{ENCRYPTION_KEY_HEADER, MessageKeys, SIGNING_KEY_HEADER, VaultChallenge};

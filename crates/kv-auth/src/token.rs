@@ -25,8 +25,9 @@ pub enum TokenScheme {
 pub struct TokenRequest {
     /// Scheme, host and port of the authority (`https://login.microsoftonline.com`).
     pub authority_host: String,
-    /// The tenant (GUID, domain, `common` or `organizations`).
-    pub tenant: String,
+    /// The tenant (GUID, domain, `common` or `organizations`), if the caller knows
+    /// it; a credential may fall back to its own.
+    pub tenant: Option<String>,
     /// AAD v1 resource (`https://vault.azure.net`).
     pub resource: Option<String>,
     /// AAD v2 scope (`https://vault.azure.net/.default`).
@@ -38,17 +39,18 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
-    /// A request for a token from `authority_host` and `tenant`, for `resource`.
+    /// A request for a token from `authority_host` (and `tenant`), for `resource`
+    /// (AAD v1) or `scope` (AAD v2).
     pub fn new(
         authority_host: impl Into<String>,
-        tenant: impl Into<String>,
+        tenant: Option<String>,
         resource: Option<String>,
         scope: Option<String>,
         scheme: TokenScheme,
     ) -> Self {
         TokenRequest {
             authority_host: authority_host.into(),
-            tenant: tenant.into(),
+            tenant,
             resource,
             scope,
             scheme,
@@ -61,6 +63,15 @@ impl TokenRequest {
         self.force_refresh = true;
         self
     }
+}
+
+/// Where a token request goes: the authority host and tenant, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// Scheme, host and port, no trailing slash.
+    pub authority_host: String,
+    /// The tenant.
+    pub tenant: String,
 }
 
 /// An access token with its expiry and, for PoP, the key it is bound to.
@@ -127,13 +138,13 @@ impl AccessToken {
     }
 }
 
-/// The token endpoint for a request: AAD v1 (`/oauth2/token`) when a resource is
-/// given, else v2 (`/oauth2/v2.0/token`).
-pub fn token_endpoint(request: &TokenRequest) -> String {
-    let base = request.authority_host.trim_end_matches('/');
+/// The token endpoint: AAD v1 (`/oauth2/token`) when a resource is given, else v2
+/// (`/oauth2/v2.0/token`).
+pub fn token_endpoint(endpoint: &Endpoint, request: &TokenRequest) -> String {
+    let base = endpoint.authority_host.trim_end_matches('/');
     match request.resource {
-        Some(_) => format!("{base}/{}/oauth2/token", request.tenant),
-        None => format!("{base}/{}/oauth2/v2.0/token", request.tenant),
+        Some(_) => format!("{base}/{}/oauth2/token", endpoint.tenant),
+        None => format!("{base}/{}/oauth2/v2.0/token", endpoint.tenant),
     }
 }
 
@@ -145,6 +156,7 @@ pub fn token_endpoint(request: &TokenRequest) -> String {
 ///
 /// [`Error::Config`] when neither resource nor scope is given, or the URL is invalid.
 pub fn build_client_credentials_request(
+    endpoint: &Endpoint,
     request: &TokenRequest,
     client_id: &str,
     client_secret: &Secret<String>,
@@ -172,7 +184,7 @@ pub fn build_client_credentials_request(
         form.append_pair("pop_jwk", jwk);
     }
     let body = Secret::new(form.finish());
-    http::Request::post(token_endpoint(request))
+    http::Request::post(token_endpoint(endpoint, request))
         .header(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
@@ -246,6 +258,13 @@ pub fn parse_token_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn endpoint(host: &str, tenant: &str) -> Endpoint {
+        Endpoint {
+            authority_host: host.into(),
+            tenant: tenant.into(),
+        }
+    }
 
     fn answer(status: u16, body: &str) -> http::Response<Vec<u8>> {
         http::Response::builder()
@@ -321,12 +340,13 @@ mod tests {
     fn v1_request_carries_resource_and_pop_jwk() {
         let req = TokenRequest::new(
             "https://login.example/",
-            "t.example",
+            None,
             Some("https://vault.azure.net".into()),
             None,
             TokenScheme::Pop,
         );
         let http = build_client_credentials_request(
+            &endpoint("https://login.example/", "t.example"),
             &req,
             "cid",
             &Secret::new("s3cr&t=".into()),
@@ -347,13 +367,19 @@ mod tests {
     fn v2_request_uses_scope() {
         let req = TokenRequest::new(
             "https://login.example",
-            "common",
+            None,
             None,
             Some("https://vault.azure.net/.default".into()),
             TokenScheme::Bearer,
         );
-        let http =
-            build_client_credentials_request(&req, "cid", &Secret::new("s".into()), None).unwrap();
+        let http = build_client_credentials_request(
+            &endpoint("https://login.example", "common"),
+            &req,
+            "cid",
+            &Secret::new("s".into()),
+            None,
+        )
+        .unwrap();
         assert_eq!(http.uri(), "https://login.example/common/oauth2/v2.0/token");
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 
 use http::Method;
-use kv_auth::{TokenCredential, TokenScheme, VaultChallenge};
+use kv_auth::{ChallengePolicy, TokenCredential, TokenScheme, VaultChallenge};
 use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
 use serde::de::DeserializeOwned;
 
@@ -23,10 +23,9 @@ pub(crate) struct Inner {
     pub(crate) base_url: String,
     pub(crate) authority: String,
     pub(crate) vault_host: String,
-    pub(crate) vault_is_loopback: bool,
     pub(crate) api_version: String,
     pub(crate) tenant: Option<String>,
-    pub(crate) trusted_authorities: Vec<String>,
+    pub(crate) challenge_policy: ChallengePolicy,
     pub(crate) require_protection: bool,
     pub(crate) credential: Arc<dyn TokenCredential>,
     pub(crate) transport: Arc<dyn Transport>,
@@ -87,7 +86,7 @@ pub struct KeyVaultClientBuilder {
     retry: RetryPolicy,
     api_version: String,
     tenant: Option<String>,
-    trusted_authorities: Vec<String>,
+    challenge_policy: ChallengePolicy,
     require_protection: bool,
     allow_insecure_http: bool,
 }
@@ -142,8 +141,15 @@ impl KeyVaultClientBuilder {
     /// Trusts an authority host (`https://login.example.com`) besides the Azure AD
     /// clouds' own. The client secret is sent there.
     pub fn trust_authority_host(mut self, host: impl Into<String>) -> Self {
-        self.trusted_authorities
-            .push(host.into().trim_end_matches('/').to_ascii_lowercase());
+        self.challenge_policy = self.challenge_policy.trust_authority_host(host);
+        self
+    }
+
+    /// Accepts challenges whose resource names `host` although it is not the vault's
+    /// own (a custom domain in front of a vault). Tokens for that resource are sent to
+    /// this vault.
+    pub fn allow_challenge_resource_host(mut self, host: impl Into<String>) -> Self {
+        self.challenge_policy = self.challenge_policy.allow_resource_host(host);
         self
     }
 
@@ -224,10 +230,9 @@ impl KeyVaultClientBuilder {
                 authority: base_url.clone(),
                 base_url,
                 vault_host: host,
-                vault_is_loopback: loopback,
                 api_version: self.api_version,
                 tenant: self.tenant,
-                trusted_authorities: self.trusted_authorities,
+                challenge_policy: self.challenge_policy,
                 require_protection: self.require_protection,
                 credential,
                 transport: self
@@ -310,7 +315,7 @@ impl KeyVaultClient {
             retry: RetryPolicy::default(),
             api_version: DEFAULT_API_VERSION.into(),
             tenant: None,
-            trusted_authorities: Vec::new(),
+            challenge_policy: ChallengePolicy::default(),
             require_protection: false,
             allow_insecure_http: false,
         }
@@ -321,7 +326,13 @@ impl KeyVaultClient {
         &self.inner.base_url
     }
 
-    fn call(&self, method: Method, path: String, body: Option<Vec<u8>>, idempotent: bool) -> Result<Vec<u8>> {
+    fn call(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+        idempotent: bool,
+    ) -> Result<Vec<u8>> {
         self.inner.execute(&Operation {
             method,
             path,

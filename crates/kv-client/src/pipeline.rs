@@ -22,16 +22,6 @@ pub(crate) struct Operation {
     pub(crate) idempotent: bool,
 }
 
-/// Hosts of the Azure AD authorities of the public and sovereign clouds.
-const KNOWN_AUTHORITY_HOSTS: [&str; 6] = [
-    "https://login.microsoftonline.com",
-    "https://login.windows.net",
-    "https://login.microsoft.com",
-    "https://sts.windows.net",
-    "https://login.chinacloudapi.cn",
-    "https://login.microsoftonline.us",
-];
-
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -39,19 +29,12 @@ fn now_secs() -> u64 {
         .unwrap_or_default()
 }
 
-fn host_of(url: &str) -> Option<String> {
-    url.parse::<http::Uri>()
-        .ok()?
-        .host()
-        .map(|h| h.to_ascii_lowercase())
-}
-
 /// Why an attempt did not produce a 2xx answer.
 enum Failure {
     /// No complete answer; `idempotent` says whether repeating is safe if it was sent.
     Transport(kv_transport::Error, bool),
     /// A final non-2xx answer.
-    Status(http::Response<Vec<u8>>, bool),
+    Status(Box<http::Response<Vec<u8>>>, bool),
     /// Anything else: not retried.
     Other(Error),
 }
@@ -89,8 +72,12 @@ impl Inner {
             };
             let elapsed = started.elapsed();
             let decision = match &failure {
-                Failure::Transport(e, idempotent) => self.retry.after_error(attempt, elapsed, e, *idempotent),
-                Failure::Status(r, idempotent) => self.retry.after_response(attempt, elapsed, r, *idempotent),
+                Failure::Transport(e, idempotent) => {
+                    self.retry.after_error(attempt, elapsed, e, *idempotent)
+                }
+                Failure::Status(r, idempotent) => {
+                    self.retry.after_response(attempt, elapsed, r, *idempotent)
+                }
                 Failure::Other(_) => Decision::Stop,
             };
             match decision {
@@ -140,7 +127,7 @@ impl Inner {
                 continue;
             }
             if !response.status().is_success() {
-                return Err(Failure::Status(response, op.idempotent));
+                return Err(Failure::Status(Box::new(response), op.idempotent));
             }
             return match context {
                 Some(context) => Ok(context.unprotect(&response).map_err(Error::from)?),
@@ -166,12 +153,15 @@ impl Inner {
             .body(Vec::new())
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         // The probe carries nothing and changes nothing: always safe to repeat.
-        let response = self.transport.send(request).map_err(|e| Failure::Transport(e, true))?;
+        let response = self
+            .transport
+            .send(request)
+            .map_err(|e| Failure::Transport(e, true))?;
         if response.status() != http::StatusCode::UNAUTHORIZED {
             // A throttled or failing probe is worth another attempt; the retry policy
             // decides.
             if matches!(response.status().as_u16(), 408 | 429 | 500..=599) {
-                return Err(Failure::Status(response, true));
+                return Err(Failure::Status(Box::new(response), true));
             }
             return Err(Error::Auth(kv_auth::Error::Challenge(format!(
                 "the vault answered the unauthenticated probe with HTTP {}, not 401 with a challenge",
@@ -184,36 +174,7 @@ impl Inner {
 
     /// Checks that a challenge may be trusted with our credentials, then caches it.
     fn accept_challenge(&self, challenge: VaultChallenge) -> Result<Arc<VaultChallenge>> {
-        let untrusted = |why: String| Error::Auth(kv_auth::Error::Challenge(why));
-        // The resource (or scope) must belong to the vault's host, else a fake vault
-        // could collect tokens for a real one.
-        if !self.vault_is_loopback {
-            let audience = challenge
-                .resource()
-                .or(challenge.scope())
-                .unwrap_or_default();
-            let host = host_of(audience).unwrap_or_default();
-            let belongs = !host.is_empty()
-                && (self.vault_host == host || self.vault_host.ends_with(&format!(".{host}")));
-            if !belongs {
-                return Err(untrusted(format!(
-                    "the challenge asks for a token for `{audience}`, which is not the vault's host `{}`",
-                    self.vault_host
-                )));
-            }
-        }
-        // Our client secret goes to the authority: it must be a known one.
-        let authority = challenge.authority_host();
-        let authority_loopback =
-            host_of(authority).is_some_and(|h| kv_transport::is_loopback_host(&h));
-        let trusted = KNOWN_AUTHORITY_HOSTS.contains(&authority)
-            || self.trusted_authorities.iter().any(|a| a == authority)
-            || (self.vault_is_loopback && authority_loopback);
-        if !trusted {
-            return Err(untrusted(format!(
-                "the challenge names the authority `{authority}`, which is not a known Azure AD host; trust it explicitly with `trust_authority_host` if it is yours"
-            )));
-        }
+        self.challenge_policy.check(&challenge, &self.vault_host)?;
         let challenge = Arc::new(challenge);
         let previous = self
             .challenges
@@ -236,14 +197,11 @@ impl Inner {
         protect: bool,
         force_refresh: bool,
     ) -> Result<Arc<AccessToken>> {
+        // The challenge's tenant, else the configured one, else the credential's own.
         let tenant = challenge
             .tenant()
             .or(self.tenant.as_deref())
-            .ok_or_else(|| {
-                Error::Auth(kv_auth::Error::Challenge(
-                    "the challenge names no usable tenant; configure one with `tenant`".into(),
-                ))
-            })?;
+            .map(str::to_string);
         let (resource, scope) = (challenge.resource(), challenge.scope());
         let scheme = if protect {
             TokenScheme::Pop

@@ -14,7 +14,11 @@ use kv_transport::Transport;
 use common::{CLIENT_ID, CLIENT_SECRET, Recording};
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -28,21 +32,38 @@ fn a_restarted_vault_with_new_keys_is_rediscovered_once() {
             .start()
             .unwrap()
     };
-    let first = start(kv_jose::test_keys::rsa_2048_a(), kv_jose::test_keys::rsa_2048_b());
+    let first = start(
+        kv_jose::test_keys::rsa_2048_a(),
+        kv_jose::test_keys::rsa_2048_b(),
+    );
     let recording = Recording::new();
     let client = common::client(&first, recording.clone());
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
-    client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16]).unwrap();
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    client
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap();
     first.shutdown();
 
     // Same address, new message keys, and none of the old tokens.
-    let second = start(kv_jose::test_keys::rsa_2048_c(), kv_jose::test_keys::rsa_2048_a());
+    let second = start(
+        kv_jose::test_keys::rsa_2048_c(),
+        kv_jose::test_keys::rsa_2048_a(),
+    );
     let before = recording.exchanges().len();
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
-    client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[2; 16]).unwrap();
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    client
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[2; 16])
+        .unwrap();
     let after: Vec<_> = recording.exchanges().into_iter().skip(before).collect();
     let refusals = after.iter().filter(|x| x.response.status() == 401).count();
-    assert_eq!(refusals, 1, "one stale-challenge refusal, then the new challenge is used");
+    assert_eq!(
+        refusals, 1,
+        "one stale-challenge refusal, then the new challenge is used"
+    );
     assert!(second.vault().stats().protected_requests >= 1);
 }
 
@@ -51,7 +72,10 @@ fn a_restarted_vault_with_new_keys_is_rediscovered_once() {
 struct AlwaysUnauthorized(Mutex<usize>);
 
 impl Transport for AlwaysUnauthorized {
-    fn send(&self, _r: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, kv_transport::Error> {
+    fn send(
+        &self,
+        _r: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, kv_transport::Error> {
         *self.0.lock().unwrap() += 1;
         Ok(http::Response::builder()
             .status(401)
@@ -65,16 +89,27 @@ impl Transport for AlwaysUnauthorized {
 fn a_vault_that_always_answers_401_is_not_retried_in_a_loop() {
     let transport = Arc::new(AlwaysUnauthorized::default());
     let client = KeyVaultClient::builder("https://myvault.vault.azure.net")
-        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer("t", SystemTime::now() + Duration::from_secs(3600)))))
+        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer(
+            "t",
+            SystemTime::now() + Duration::from_secs(3600),
+        ))))
         .transport(transport.clone())
         .build()
         .unwrap();
     let err = client.get_key("k", None).unwrap_err();
     assert_eq!(err.service().map(|e| e.status), Some(401));
-    assert_eq!(*transport.0.lock().unwrap(), 2, "probe, then one authenticated attempt");
+    assert_eq!(
+        *transport.0.lock().unwrap(),
+        2,
+        "probe, then one authenticated attempt"
+    );
     let err = client.get_key("k", None).unwrap_err();
     assert_eq!(err.service().map(|e| e.status), Some(401));
-    assert_eq!(*transport.0.lock().unwrap(), 4, "one attempt, one rediscovery retry");
+    assert_eq!(
+        *transport.0.lock().unwrap(),
+        4,
+        "one attempt, one rediscovery retry"
+    );
 }
 
 /// A vault whose challenge asks for something a real one never would.
@@ -82,14 +117,24 @@ fn a_vault_that_always_answers_401_is_not_retried_in_a_loop() {
 struct Challenging(&'static str);
 
 impl Transport for Challenging {
-    fn send(&self, _r: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, kv_transport::Error> {
-        Ok(http::Response::builder().status(401).header("www-authenticate", self.0).body(Vec::new()).unwrap())
+    fn send(
+        &self,
+        _r: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, kv_transport::Error> {
+        Ok(http::Response::builder()
+            .status(401)
+            .header("www-authenticate", self.0)
+            .body(Vec::new())
+            .unwrap())
     }
 }
 
 fn challenge_error(vault: &str, www: &'static str) -> Error {
     KeyVaultClient::builder(vault)
-        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer("t", SystemTime::now()))))
+        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer(
+            "t",
+            SystemTime::now(),
+        ))))
         .transport(Arc::new(Challenging(www)))
         .build()
         .unwrap()
@@ -107,7 +152,10 @@ fn a_challenge_for_another_resource_is_refused() {
         r#"Bearer authorization="https://login.microsoftonline.com/common""#,
     ] {
         let err = challenge_error("https://myvault.vault.azure.net", www);
-        assert!(matches!(&err, Error::Auth(kv_auth::Error::Challenge(m)) if m.contains("not the vault's host")), "{www}: {err}");
+        assert!(
+            matches!(&err, Error::Auth(kv_auth::Error::Challenge(m)) if m.contains("not the vault's host")),
+            "{www}: {err}"
+        );
     }
 }
 
@@ -117,7 +165,10 @@ fn a_challenge_naming_an_unknown_authority_is_refused() {
         "https://myvault.vault.azure.net",
         r#"Bearer authorization="https://login.evil.example/common", resource="https://vault.azure.net""#,
     );
-    assert!(matches!(&err, Error::Auth(kv_auth::Error::Challenge(m)) if m.contains("trust_authority_host")), "{err}");
+    assert!(
+        matches!(&err, Error::Auth(kv_auth::Error::Challenge(m)) if m.contains("trust_authority_host")),
+        "{err}"
+    );
     // Plain http to a known host is not the known host.
     let err = challenge_error(
         "https://myvault.vault.azure.net",
@@ -130,11 +181,21 @@ fn a_challenge_naming_an_unknown_authority_is_refused() {
 fn an_explicitly_trusted_authority_is_accepted() {
     let transport = Arc::new(AlwaysUnauthorized::default());
     let client = KeyVaultClient::builder("https://myvault.vault.azure.net")
-        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer("t", SystemTime::now()))))
+        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer(
+            "t",
+            SystemTime::now(),
+        ))))
         .transport(transport)
         .trust_authority_host("https://login.microsoftonline.com")
         .build()
         .unwrap();
     // The challenge is accepted; the vault still refuses the token.
-    assert_eq!(client.get_key("k", None).unwrap_err().service().map(|e| e.status), Some(401));
+    assert_eq!(
+        client
+            .get_key("k", None)
+            .unwrap_err()
+            .service()
+            .map(|e| e.status),
+        Some(401)
+    );
 }

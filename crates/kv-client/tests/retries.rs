@@ -21,8 +21,13 @@ fn fast_retries() -> RetryPolicy {
         .max_delay(Duration::from_millis(20))
 }
 
-fn client_with(emulator: &kv_emulator::EmulatorHandle, recording: Arc<Recording>, policy: RetryPolicy) -> KeyVaultClient {
-    let credential = kv_auth::ClientSecretCredential::new(CLIENT_ID, CLIENT_SECRET).with_transport(recording.clone());
+fn client_with(
+    emulator: &kv_emulator::EmulatorHandle,
+    recording: Arc<Recording>,
+    policy: RetryPolicy,
+) -> KeyVaultClient {
+    let credential = kv_auth::ClientSecretCredential::new(CLIENT_ID, CLIENT_SECRET)
+        .with_transport(recording.clone());
     KeyVaultClient::builder(emulator.url())
         .credential(Arc::new(credential))
         .transport(recording)
@@ -44,7 +49,10 @@ fn jwe_parts(body: &[u8]) -> (String, String) {
     let jws: Value = serde_json::from_slice(body).unwrap();
     let payload = kv_jose::b64::decode("p", jws["payload"].as_str().unwrap()).unwrap();
     let jwe: Value = serde_json::from_slice(&payload).unwrap();
-    (jwe["iv"].as_str().unwrap().into(), jwe["encrypted_key"].as_str().unwrap().into())
+    (
+        jwe["iv"].as_str().unwrap().into(),
+        jwe["encrypted_key"].as_str().unwrap().into(),
+    )
 }
 
 #[test]
@@ -52,16 +60,39 @@ fn throttled_wraps_are_retried_after_retry_after_and_protected_afresh() {
     let emulator = emulator();
     let recording = Recording::new();
     let client = client_with(&emulator, recording.clone(), fast_retries());
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
-    emulator.inject([FaultRule::new(Fault::Throttle { retry_after_ms: 120 }, "/wrapkey").times(2)]);
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    emulator.inject([FaultRule::new(
+        Fault::Throttle {
+            retry_after_ms: 120,
+        },
+        "/wrapkey",
+    )
+    .times(2)]);
 
     let started = Instant::now();
-    client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16]).unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(240), "waited as told: {:?}", started.elapsed());
+    client
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(240),
+        "waited as told: {:?}",
+        started.elapsed()
+    );
 
     let attempts = sent_to(&recording, "/wrapkey");
-    assert_eq!(attempts.iter().map(|x| x.response.status().as_u16()).collect::<Vec<_>>(), [429, 429, 200]);
-    let parts: Vec<_> = attempts.iter().map(|x| jwe_parts(x.request.body())).collect();
+    assert_eq!(
+        attempts
+            .iter()
+            .map(|x| x.response.status().as_u16())
+            .collect::<Vec<_>>(),
+        [429, 429, 200]
+    );
+    let parts: Vec<_> = attempts
+        .iter()
+        .map(|x| jwe_parts(x.request.body()))
+        .collect();
     for i in 0..parts.len() {
         for j in i + 1..parts.len() {
             assert_ne!(parts[i].0, parts[j].0, "a fresh IV on each attempt");
@@ -76,10 +107,17 @@ fn retries_are_bounded_by_attempts() {
     let emulator = emulator();
     let recording = Recording::new();
     let client = client_with(&emulator, recording.clone(), fast_retries().max_attempts(3));
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
     emulator.inject([FaultRule::new(Fault::Unavailable, "/wrapkey").times(10)]);
-    let err = client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16]).unwrap_err();
-    assert_eq!(err.service().map(|e| (e.status, e.code.as_str())), Some((503, "ServiceUnavailable")));
+    let err = client
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap_err();
+    assert_eq!(
+        err.service().map(|e| (e.status, e.code.as_str())),
+        Some((503, "ServiceUnavailable"))
+    );
     assert_eq!(sent_to(&recording, "/wrapkey").len(), 3);
 }
 
@@ -87,11 +125,24 @@ fn retries_are_bounded_by_attempts() {
 fn a_retry_after_beyond_the_cap_is_not_waited_for() {
     let emulator = emulator();
     let recording = Recording::new();
-    let client = client_with(&emulator, recording.clone(), fast_retries().max_retry_after(Duration::from_millis(100)));
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
-    emulator.inject([FaultRule::new(Fault::Throttle { retry_after_ms: 30_000 }, "/wrapkey")]);
+    let client = client_with(
+        &emulator,
+        recording.clone(),
+        fast_retries().max_retry_after(Duration::from_millis(100)),
+    );
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    emulator.inject([FaultRule::new(
+        Fault::Throttle {
+            retry_after_ms: 30_000,
+        },
+        "/wrapkey",
+    )]);
     let started = Instant::now();
-    let err = client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16]).unwrap_err();
+    let err = client
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap_err();
     assert_eq!(err.service().map(|e| e.status), Some(429));
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(sent_to(&recording, "/wrapkey").len(), 1);
@@ -101,13 +152,31 @@ fn a_retry_after_beyond_the_cap_is_not_waited_for() {
 fn retries_are_bounded_by_total_time() {
     let emulator = emulator();
     let recording = Recording::new();
-    let policy = fast_retries().max_attempts(50).max_total(Duration::from_millis(300));
+    let policy = fast_retries()
+        .max_attempts(50)
+        .max_total(Duration::from_millis(300));
     let client = client_with(&emulator, recording.clone(), policy);
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
-    emulator.inject([FaultRule::new(Fault::Throttle { retry_after_ms: 100 }, "/wrapkey").times(50)]);
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    emulator.inject([FaultRule::new(
+        Fault::Throttle {
+            retry_after_ms: 100,
+        },
+        "/wrapkey",
+    )
+    .times(50)]);
     let started = Instant::now();
-    assert!(client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16]).is_err());
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        client
+            .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+            .is_err()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(sent_to(&recording, "/wrapkey").len() <= 4);
 }
 
@@ -116,16 +185,26 @@ fn a_dropped_connection_is_retried_for_a_wrap() {
     let emulator = emulator();
     let recording = Recording::new();
     let client = client_with(&emulator, recording.clone(), fast_retries());
-    client.create_key("k", &CreateKeyOptions::rsa(2048)).unwrap();
+    client
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
     emulator.inject([
         FaultRule::new(Fault::DropBefore, "/wrapkey"),
         FaultRule::new(Fault::DropAfter, "/wrapkey"),
     ]);
-    let w = client.wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[3; 16]).unwrap();
-    let u = client.unwrap_key("k", None, EncryptionAlgorithm::RsaOaep, &w.value).unwrap();
+    let w = client
+        .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[3; 16])
+        .unwrap();
+    let u = client
+        .unwrap_key("k", None, EncryptionAlgorithm::RsaOaep, &w.value)
+        .unwrap();
     assert_eq!(u.value.expose_secret(), &[3; 16]);
     assert_eq!(emulator.vault().stats().faults_injected, 2);
-    assert_eq!(recording.attempts_to("/wrapkey"), 3, "two dropped, one answered");
+    assert_eq!(
+        recording.attempts_to("/wrapkey"),
+        3,
+        "two dropped, one answered"
+    );
 }
 
 #[test]
@@ -136,13 +215,19 @@ fn a_create_whose_answer_was_lost_is_not_repeated() {
     client.get_key("warm-up", None).unwrap_err(); // learn the challenge and get a token
     // The vault creates the key, then the connection drops before the answer.
     emulator.inject([FaultRule::new(Fault::DropAfter, "/create")]);
-    let err = client.create_key("once", &CreateKeyOptions::rsa(2048)).unwrap_err();
+    let err = client
+        .create_key("once", &CreateKeyOptions::rsa(2048))
+        .unwrap_err();
     match &err {
         Error::Transport(e) => assert_eq!(e.sent(), Sent::Maybe, "{e}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(recording.attempts_to("/create"), 1, "not retried");
-    assert_eq!(emulator.vault().key_versions("once"), 1, "exactly one version exists");
+    assert_eq!(
+        emulator.vault().key_versions("once"),
+        1,
+        "exactly one version exists"
+    );
 }
 
 #[test]
@@ -156,7 +241,9 @@ fn a_create_refused_as_unavailable_is_retried_once_and_makes_one_version() {
         FaultRule::new(Fault::Unavailable, "/create"),
         FaultRule::new(Fault::Throttle { retry_after_ms: 10 }, "/create"),
     ]);
-    client.create_key("retried", &CreateKeyOptions::rsa(2048)).unwrap();
+    client
+        .create_key("retried", &CreateKeyOptions::rsa(2048))
+        .unwrap();
     assert_eq!(recording.attempts_to("/create"), 3);
     assert_eq!(emulator.vault().key_versions("retried"), 1);
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 /// What to do to a request instead of (or around) answering it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Fault {
     /// Answer `429 Throttled` with `Retry-After` (whole seconds, rounded up) and
@@ -33,7 +33,6 @@ pub enum Fault {
 
 /// A fault for the next `times` requests whose path contains `path`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// The fault.
     #[serde(flatten)]
@@ -112,7 +111,10 @@ impl Faults {
     }
 
     pub(crate) fn clear(&self) {
-        self.script.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.script
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         *self.random.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 

@@ -310,7 +310,9 @@ impl Vault {
         }
         let fault = self.faults.next(path);
         if fault.is_some() {
-            self.counters.faults_injected.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .faults_injected
+                .fetch_add(1, Ordering::Relaxed);
         }
         fault
     }
@@ -320,11 +322,18 @@ impl Vault {
         let answer = match fault {
             Fault::Throttle { retry_after_ms } => {
                 let mut a = KvError::new(429, "Throttled", "Request was not processed because too many requests were received. Retry after the delay given.").into_answer();
-                a.headers.push(("retry-after", retry_after_ms.div_ceil(1000).to_string()));
-                a.headers.push(("x-ms-retry-after-ms", retry_after_ms.to_string()));
+                a.headers
+                    .push(("retry-after", retry_after_ms.div_ceil(1000).to_string()));
+                a.headers
+                    .push(("x-ms-retry-after-ms", retry_after_ms.to_string()));
                 a
             }
-            Fault::Unavailable => KvError::new(503, "ServiceUnavailable", "The service is temporarily unavailable; retry.").into_answer(),
+            Fault::Unavailable => KvError::new(
+                503,
+                "ServiceUnavailable",
+                "The service is temporarily unavailable; retry.",
+            )
+            .into_answer(),
             _ => return None,
         };
         Some(answer.into_response(&random_hex()))

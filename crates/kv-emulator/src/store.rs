@@ -109,7 +109,9 @@ impl KeyStore {
 
     /// How many versions `name` has (0 if none).
     pub(crate) fn version_count(&self, name: &str) -> usize {
-        self.keys.get(&name.to_ascii_lowercase()).map_or(0, Vec::len)
+        self.keys
+            .get(&name.to_ascii_lowercase())
+            .map_or(0, Vec::len)
     }
 
     /// Removes every version; returns the latest.

@@ -16,7 +16,8 @@ pub trait AsyncTransport: Send + Sync + std::fmt::Debug {
     /// # Errors
     ///
     /// [`Error`] when no complete response was received.
-    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error>;
+    async fn send(&self, request: http::Request<Vec<u8>>)
+    -> Result<http::Response<Vec<u8>>, Error>;
 }
 
 /// Runs a blocking [`Transport`] on its own thread per request, so it can serve an
@@ -41,7 +42,12 @@ impl<T: Transport + 'static> BlockingAsAsync<T> {
     }
 }
 
-type Slot = Arc<Mutex<(Option<Result<http::Response<Vec<u8>>, Error>>, Option<Waker>)>>;
+type Slot = Arc<
+    Mutex<(
+        Option<Result<http::Response<Vec<u8>>, Error>>,
+        Option<Waker>,
+    )>,
+>;
 
 /// Resolves when the worker thread has put the answer in the slot.
 struct Pending(Slot);
@@ -63,7 +69,10 @@ impl Future for Pending {
 
 #[async_trait::async_trait]
 impl<T: Transport + 'static> AsyncTransport for BlockingAsAsync<T> {
-    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         let slot: Slot = Arc::new(Mutex::new((None, None)));
         let (inner, filled) = (self.inner.clone(), slot.clone());
         std::thread::Builder::new()
@@ -119,7 +128,9 @@ mod tests {
     #[test]
     fn the_adapter_answers_an_async_caller() {
         let t = BlockingAsAsync::new(Echo);
-        let request = http::Request::post("https://v.example/").body(b"ping".to_vec()).unwrap();
+        let request = http::Request::post("https://v.example/")
+            .body(b"ping".to_vec())
+            .unwrap();
         let response = block_on(AsyncTransport::send(&t, request)).unwrap();
         assert_eq!(response.body(), b"ping");
     }

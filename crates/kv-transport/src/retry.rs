@@ -97,7 +97,9 @@ impl RetryPolicy {
     /// jitter.
     pub fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1));
-        self.initial_delay.saturating_mul(factor).min(self.max_delay)
+        self.initial_delay
+            .saturating_mul(factor)
+            .min(self.max_delay)
     }
 
     /// Full jitter: a random delay in `[backoff/2, backoff]`.
@@ -122,7 +124,13 @@ impl RetryPolicy {
     /// Retries 408, 429, 500, 502, 503, 504. A 500, 502 or 504 may mean the server
     /// acted, so those are retried only for an idempotent operation. The server's
     /// `Retry-After` wins over backoff; one longer than the cap stops retrying.
-    pub fn after_response<B>(&self, attempt: u32, elapsed: Duration, response: &http::Response<B>, idempotent: bool) -> Decision {
+    pub fn after_response<B>(
+        &self,
+        attempt: u32,
+        elapsed: Duration,
+        response: &http::Response<B>,
+        idempotent: bool,
+    ) -> Decision {
         let status = response.status().as_u16();
         if !RETRYABLE.contains(&status) || (!idempotent && !NOT_PROCESSED.contains(&status)) {
             return Decision::Stop;
@@ -137,9 +145,17 @@ impl RetryPolicy {
 
     /// After attempt number `attempt` failed with `error`: retry? A request that may
     /// have reached the server is retried only for an idempotent operation.
-    pub fn after_error(&self, attempt: u32, elapsed: Duration, error: &Error, idempotent: bool) -> Decision {
+    pub fn after_error(
+        &self,
+        attempt: u32,
+        elapsed: Duration,
+        error: &Error,
+        idempotent: bool,
+    ) -> Decision {
         let retryable = match error {
-            Error::InsecureUrl { .. } | Error::InvalidRequest { .. } | Error::TooLarge { .. } => false,
+            Error::InsecureUrl { .. } | Error::InvalidRequest { .. } | Error::TooLarge { .. } => {
+                false
+            }
             e => e.sent() == Sent::No || idempotent,
         };
         if !retryable {
@@ -158,7 +174,12 @@ impl RetryPolicy {
 /// assert_eq!(kv_transport::retry_after(&h, std::time::SystemTime::now()), Some(std::time::Duration::from_secs(2)));
 /// ```
 pub fn retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
         if let Some(ms) = text(name).and_then(|v| v.parse::<u64>().ok()) {
             return Some(Duration::from_millis(ms));
@@ -188,13 +209,28 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         let h = |k: &str, v: &str| answer(429, &[(k, v)]).headers().clone();
-        assert_eq!(retry_after(&h("retry-after", "3"), now), Some(Duration::from_secs(3)));
-        assert_eq!(retry_after(&h("retry-after-ms", "250"), now), Some(Duration::from_millis(250)));
-        assert_eq!(retry_after(&h("x-ms-retry-after-ms", "40"), now), Some(Duration::from_millis(40)));
+        assert_eq!(
+            retry_after(&h("retry-after", "3"), now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after(&h("retry-after-ms", "250"), now),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            retry_after(&h("x-ms-retry-after-ms", "40"), now),
+            Some(Duration::from_millis(40))
+        );
         let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
-        assert_eq!(retry_after(&h("retry-after", &date), now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after(&h("retry-after", &date), now),
+            Some(Duration::from_secs(7))
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(7));
-        assert_eq!(retry_after(&h("retry-after", &past), now), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after(&h("retry-after", &past), now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(retry_after(&h("retry-after", "soon"), now), None);
     }
 
@@ -202,32 +238,71 @@ mod tests {
     fn which_statuses_are_retried() {
         let p = RetryPolicy::default().initial_delay(Duration::from_millis(10));
         for status in [408, 429, 503] {
-            assert!(matches!(p.after_response(1, Duration::ZERO, &answer(status, &[]), false), Decision::RetryAfter(_)), "{status}");
+            assert!(
+                matches!(
+                    p.after_response(1, Duration::ZERO, &answer(status, &[]), false),
+                    Decision::RetryAfter(_)
+                ),
+                "{status}"
+            );
         }
         for status in [500, 502, 504] {
-            assert!(matches!(p.after_response(1, Duration::ZERO, &answer(status, &[]), true), Decision::RetryAfter(_)), "{status}");
-            assert_eq!(p.after_response(1, Duration::ZERO, &answer(status, &[]), false), Decision::Stop, "{status} may have acted");
+            assert!(
+                matches!(
+                    p.after_response(1, Duration::ZERO, &answer(status, &[]), true),
+                    Decision::RetryAfter(_)
+                ),
+                "{status}"
+            );
+            assert_eq!(
+                p.after_response(1, Duration::ZERO, &answer(status, &[]), false),
+                Decision::Stop,
+                "{status} may have acted"
+            );
         }
         for status in [200, 400, 401, 403, 404, 409] {
-            assert_eq!(p.after_response(1, Duration::ZERO, &answer(status, &[]), true), Decision::Stop, "{status}");
+            assert_eq!(
+                p.after_response(1, Duration::ZERO, &answer(status, &[]), true),
+                Decision::Stop,
+                "{status}"
+            );
         }
     }
 
     #[test]
     fn attempts_total_time_and_retry_after_are_bounded() {
-        let p = RetryPolicy::default().max_attempts(3).max_total(Duration::from_secs(10));
+        let p = RetryPolicy::default()
+            .max_attempts(3)
+            .max_total(Duration::from_secs(10));
         let throttled = answer(429, &[("retry-after", "2")]);
-        assert_eq!(p.after_response(1, Duration::ZERO, &throttled, true), Decision::RetryAfter(Duration::from_secs(2)));
-        assert_eq!(p.after_response(3, Duration::ZERO, &throttled, true), Decision::Stop);
-        assert_eq!(p.after_response(1, Duration::from_secs(9), &throttled, true), Decision::Stop);
+        assert_eq!(
+            p.after_response(1, Duration::ZERO, &throttled, true),
+            Decision::RetryAfter(Duration::from_secs(2))
+        );
+        assert_eq!(
+            p.after_response(3, Duration::ZERO, &throttled, true),
+            Decision::Stop
+        );
+        assert_eq!(
+            p.after_response(1, Duration::from_secs(9), &throttled, true),
+            Decision::Stop
+        );
         let too_long = answer(429, &[("retry-after", "3600")]);
-        assert_eq!(p.after_response(1, Duration::ZERO, &too_long, true), Decision::Stop);
+        assert_eq!(
+            p.after_response(1, Duration::ZERO, &too_long, true),
+            Decision::Stop
+        );
     }
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_jitter_inside() {
-        let p = RetryPolicy::default().initial_delay(Duration::from_millis(100)).max_delay(Duration::from_millis(500));
-        assert_eq!([1, 2, 3, 4, 10].map(|r| p.backoff(r).as_millis()), [100, 200, 400, 500, 500]);
+        let p = RetryPolicy::default()
+            .initial_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(500));
+        assert_eq!(
+            [1, 2, 3, 4, 10].map(|r| p.backoff(r).as_millis()),
+            [100, 200, 400, 500, 500]
+        );
         for retry in 1..6 {
             let j = p.jittered(retry);
             assert!(j >= p.backoff(retry) / 2 && j <= p.backoff(retry), "{j:?}");
@@ -245,9 +320,26 @@ mod tests {
             host: "h".into(),
             source: "refused".into(),
         };
-        assert!(matches!(p.after_error(1, Duration::ZERO, &maybe, true), Decision::RetryAfter(_)));
-        assert_eq!(p.after_error(1, Duration::ZERO, &maybe, false), Decision::Stop);
-        assert!(matches!(p.after_error(1, Duration::ZERO, &not_sent, false), Decision::RetryAfter(_)));
-        assert_eq!(p.after_error(1, Duration::ZERO, &Error::InsecureUrl { host: "h".into() }, true), Decision::Stop);
+        assert!(matches!(
+            p.after_error(1, Duration::ZERO, &maybe, true),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            p.after_error(1, Duration::ZERO, &maybe, false),
+            Decision::Stop
+        );
+        assert!(matches!(
+            p.after_error(1, Duration::ZERO, &not_sent, false),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            p.after_error(
+                1,
+                Duration::ZERO,
+                &Error::InsecureUrl { host: "h".into() },
+                true
+            ),
+            Decision::Stop
+        );
     }
 }

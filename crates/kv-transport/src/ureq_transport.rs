@@ -197,7 +197,10 @@ impl Transport for UreqTransport {
 }
 
 impl UreqTransport {
-    fn send_inner(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
+    fn send_inner(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
         let host = self.check_url(request.uri())?;
         let response = self.agent.run(request).map_err(|e| map_error(&host, e))?;
         let (parts, body) = response.into_parts();

@@ -77,7 +77,12 @@ impl Recording {
 
     /// How many requests were sent to a path ending in `suffix`, answered or not.
     pub(crate) fn attempts_to(&self, suffix: &str) -> usize {
-        self.attempts.lock().unwrap().iter().filter(|p| p.ends_with(suffix)).count()
+        self.attempts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.ends_with(suffix))
+            .count()
     }
 
     pub(crate) fn exchanges(&self) -> Vec<Exchange> {
@@ -88,7 +93,10 @@ impl Recording {
 impl Transport for Recording {
     fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
         let copy = copy_request(&request);
-        self.attempts.lock().unwrap().push(request.uri().path().to_string());
+        self.attempts
+            .lock()
+            .unwrap()
+            .push(request.uri().path().to_string());
         let response = self.inner.send(request)?;
         self.log.lock().unwrap().push(Exchange {
             request: copy,
