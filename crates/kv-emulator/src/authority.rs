@@ -95,7 +95,7 @@ impl Authority {
         let secret_ok: bool = field("client_secret")
             .unwrap_or_default()
             .as_bytes()
-            .ct_eq(config.client_secret.as_bytes())
+            .ct_eq(config.client_secret.expose_secret().as_bytes())
             .into();
         if client_id != config.client_id {
             return (

@@ -81,15 +81,31 @@ pub struct Stats {
     pub pop_tokens_issued: u64,
 }
 
+/// Where request log lines go.
+#[derive(Clone)]
+pub(crate) struct RequestLog(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl RequestLog {
+    pub(crate) fn write(&self, line: &str) {
+        (self.0)(line);
+    }
+}
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestLog(..)")
+    }
+}
+
 /// The emulator's settings.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) tenant: String,
     pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    pub(crate) client_secret: kv_jose::Secret<String>,
     pub(crate) message_protection: bool,
     pub(crate) token_lifetime_secs: u64,
-    pub(crate) log_requests: bool,
+    pub(crate) request_log: Option<RequestLog>,
 }
 
 /// Configures and starts an emulator.
@@ -113,10 +129,10 @@ impl Emulator {
             config: Config {
                 tenant: DEFAULT_TENANT.into(),
                 client_id: DEFAULT_CLIENT_ID.into(),
-                client_secret: DEFAULT_CLIENT_SECRET.into(),
+                client_secret: kv_jose::Secret::new(DEFAULT_CLIENT_SECRET.into()),
                 message_protection: true,
                 token_lifetime_secs: 3600,
-                log_requests: false,
+                request_log: None,
             },
             port: 0,
             workers: 2,
@@ -145,7 +161,7 @@ impl EmulatorBuilder {
         client_secret: impl Into<String>,
     ) -> Self {
         self.config.client_id = client_id.into();
-        self.config.client_secret = client_secret.into();
+        self.config.client_secret = kv_jose::Secret::new(client_secret.into());
         self
     }
 
@@ -164,7 +180,14 @@ impl EmulatorBuilder {
     /// Writes one line per request to standard error (method, path, status, whether
     /// protected, latency; never headers or bodies).
     pub fn log_requests(mut self, on: bool) -> Self {
-        self.config.log_requests = on;
+        self.config.request_log =
+            on.then(|| RequestLog(Arc::new(|line: &str| eprintln!("{line}"))));
+        self
+    }
+
+    /// Sends the request log lines to `sink` instead of standard error.
+    pub fn request_log(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.config.request_log = Some(RequestLog(Arc::new(sink)));
         self
     }
 
@@ -194,7 +217,7 @@ impl EmulatorBuilder {
     #[allow(clippy::type_complexity)]
     fn checked(self) -> Result<(Config, Arc<RsaPrivateKey>, Arc<RsaPrivateKey>), StartError> {
         let c = &self.config;
-        if c.client_id.is_empty() || c.client_secret.is_empty() {
+        if c.client_id.is_empty() || c.client_secret.expose_secret().is_empty() {
             return Err(StartError::Config(
                 "the client id and secret must not be empty".into(),
             ));

@@ -6,7 +6,7 @@ use clap::Parser;
 use kv_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT, Emulator};
 
 /// A local Azure Key Vault and token authority with message protection, on 127.0.0.1.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(version, about)]
 struct Args {
     /// Port to listen on (0 picks a free port; the URL is printed).

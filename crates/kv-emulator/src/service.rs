@@ -349,9 +349,9 @@ impl Vault {
                 .protected_requests
                 .fetch_add(1, Ordering::Relaxed);
         }
-        if self.config.log_requests {
+        if let Some(log) = &self.config.request_log {
             // Path only: queries and bodies may carry values, headers carry tokens.
-            eprintln!(
+            log.write(&format!(
                 "kv-emulator: {} {} -> {} {} {:.1} ms",
                 request.method(),
                 request.uri().path(),
@@ -362,7 +362,7 @@ impl Vault {
                     "plain"
                 },
                 started.elapsed().as_secs_f64() * 1000.0,
-            );
+            ));
         }
         answer.into_response(&random_hex())
     }

@@ -5,7 +5,8 @@
 //! original. Wrap and unwrap travel message-protected (JWE inside a PoP-signed JWS).
 //!
 //! Environment: `AZURE_VAULT_URL`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, and
-//! optionally `AZURE_TENANT_ID` (used when the vault's challenge names no tenant).
+//! optionally `AZURE_TENANT_ID` (used when the vault's challenge names no tenant) and
+//! `AZURE_AUTHORITY_HOST` (another cloud's authority, asked and trusted).
 //! Without `AZURE_VAULT_URL`, the sample starts the embedded local emulator and runs
 //! against it.
 #![forbid(unsafe_code)]
@@ -70,12 +71,17 @@ fn run() -> Result<(), Box<dyn Error>> {
         }
     };
 
-    let mut builder = KeyVaultClient::builder(&vault_url).credential(Arc::new(
-        ClientSecretCredential::new(client_id, client_secret),
-    ));
+    let mut credential = ClientSecretCredential::new(client_id, client_secret);
     if let Some(tenant) = env("AZURE_TENANT_ID") {
-        builder = builder.tenant(tenant);
+        credential = credential.tenant(tenant);
     }
+    let mut builder = KeyVaultClient::builder(&vault_url);
+    if let Some(host) = env("AZURE_AUTHORITY_HOST") {
+        // A sovereign or private cloud's authority: ask it, and trust it.
+        credential = credential.authority_host(&host);
+        builder = builder.trust_authority_host(host);
+    }
+    let builder = builder.credential(Arc::new(credential));
     let client = builder.build()?;
 
     let key_name = format!("sample-{}", hex(&random_bytes::<4>()?));
