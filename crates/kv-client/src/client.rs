@@ -338,6 +338,7 @@ impl KeyVaultClient {
             path,
             body,
             idempotent,
+            request_id: uuid::Uuid::new_v4().to_string(),
         })
     }
 

@@ -20,6 +20,8 @@ pub(crate) struct Operation {
     pub(crate) body: Option<Vec<u8>>,
     /// Whether repeating the operation after it may have run is harmless.
     pub(crate) idempotent: bool,
+    /// `x-ms-client-request-id`, the same on every attempt.
+    pub(crate) request_id: String,
 }
 
 fn now_secs() -> u64 {
@@ -148,7 +150,7 @@ impl Inner {
     /// before the vault's keys are known, and reads the 401 challenge.
     fn discover(&self, op: &Operation) -> Result<Arc<VaultChallenge>, Failure> {
         let request = self
-            .request(op.method.clone(), &op.path)
+            .request(op)
             .header(http::header::CONTENT_LENGTH, "0")
             .body(Vec::new())
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
@@ -233,15 +235,16 @@ impl Inner {
         Ok(self.credential.get_token(&request)?)
     }
 
-    fn request(&self, method: Method, path: &str) -> http::request::Builder {
+    fn request(&self, op: &Operation) -> http::request::Builder {
         http::Request::builder()
-            .method(method)
+            .method(op.method.clone())
             .uri(format!(
-                "{}{path}?api-version={}",
-                self.base_url, self.api_version
+                "{}{}?api-version={}",
+                self.base_url, op.path, self.api_version
             ))
             .header(http::header::ACCEPT, "application/json")
-            .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
+            // One id per operation, kept across its retries, to trace it end to end.
+            .header("x-ms-client-request-id", op.request_id.as_str())
     }
 
     fn build(
@@ -251,7 +254,7 @@ impl Inner {
         token: &AccessToken,
         protect: bool,
     ) -> Result<(http::Request<Vec<u8>>, Option<ResponseContext>)> {
-        let builder = self.request(op.method.clone(), &op.path).header(
+        let builder = self.request(op).header(
             http::header::AUTHORIZATION,
             // The service requires the scheme `Bearer`, even for a PoP token.
             format!("Bearer {}", token.token().expose_secret()),

@@ -89,6 +89,14 @@ fn throttled_wraps_are_retried_after_retry_after_and_protected_afresh() {
             .collect::<Vec<_>>(),
         [429, 429, 200]
     );
+    let ids: Vec<_> = attempts
+        .iter()
+        .map(|x| x.request.headers()["x-ms-client-request-id"].clone())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] == w[1]),
+        "one client request id across the retries"
+    );
     let parts: Vec<_> = attempts
         .iter()
         .map(|x| jwe_parts(x.request.body()))

@@ -6,6 +6,28 @@ use std::time::Duration;
 
 use crate::{Error, Sent, Transport, is_loopback_host};
 
+const REQUEST_ID: &str = "x-ms-client-request-id";
+
+/// A random UUID (version 4) for `x-ms-client-request-id`.
+fn new_request_id() -> http::HeaderValue {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    );
+    http::HeaderValue::from_str(&id).unwrap_or(http::HeaderValue::from_static(
+        "00000000-0000-4000-8000-000000000000",
+    ))
+}
+
 /// Default time allowed to resolve and connect.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time allowed for a whole exchange.
@@ -199,9 +221,12 @@ impl Transport for UreqTransport {
 impl UreqTransport {
     fn send_inner(
         &self,
-        request: http::Request<Vec<u8>>,
+        mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
         let host = self.check_url(request.uri())?;
+        if !request.headers().contains_key(REQUEST_ID) {
+            request.headers_mut().insert(REQUEST_ID, new_request_id());
+        }
         let response = self.agent.run(request).map_err(|e| map_error(&host, e))?;
         let (parts, body) = response.into_parts();
         let limit = self.max_response_bytes;
