@@ -116,6 +116,17 @@ alg_enum!(
     }
 );
 
+impl SigAlg {
+    /// Length of the digest this algorithm signs, in bytes (32, 48 or 64).
+    pub fn digest_len(self) -> usize {
+        match self {
+            SigAlg::Rs256 | SigAlg::Ps256 => 32,
+            SigAlg::Rs384 | SigAlg::Ps384 => 48,
+            SigAlg::Rs512 | SigAlg::Ps512 => 64,
+        }
+    }
+}
+
 /// What kind of key a key management algorithm needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {

@@ -8,7 +8,7 @@ use std::fmt;
 
 use ring::signature::{self as rs, RsaKeyPair, RsaPublicKeyComponents};
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
-use rsa::{BoxedUint, Oaep, Pkcs1v15Encrypt};
+use rsa::{BoxedUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss};
 use zeroize::Zeroizing;
 
 use crate::jwk::trim_leading_zeros;
@@ -139,6 +139,28 @@ impl RsaPublicKey {
         }
         .verify(params, message, signature)
         .map_err(|_| Error::BadSignature)
+    }
+
+    /// Verifies `signature` over an already computed `digest` (Key Vault's `verify`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a digest of the wrong length for `alg`;
+    /// [`Error::BadSignature`] when it does not verify.
+    pub fn verify_digest(&self, alg: SigAlg, digest: &[u8], signature: &[u8]) -> Result<()> {
+        if digest.len() != alg.digest_len() {
+            return Err(Error::InvalidKey("the digest length does not match the algorithm"));
+        }
+        let k = &self.encrypter;
+        let outcome = match alg {
+            SigAlg::Rs256 => k.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), digest, signature),
+            SigAlg::Rs384 => k.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), digest, signature),
+            SigAlg::Rs512 => k.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), digest, signature),
+            SigAlg::Ps256 => k.verify(Pss::<sha2::Sha256>::new(), digest, signature),
+            SigAlg::Ps384 => k.verify(Pss::<sha2::Sha384>::new(), digest, signature),
+            SigAlg::Ps512 => k.verify(Pss::<sha2::Sha512>::new(), digest, signature),
+        };
+        outcome.map_err(|_| Error::BadSignature)
     }
 
     /// Encrypts a short `message` (a key, typically) with `alg`.
@@ -348,6 +370,29 @@ impl RsaPrivateKey {
             )
             .map_err(|_| Error::Crypto("RSA signing failed"))?;
         Ok(signature)
+    }
+
+    /// Signs an already computed `digest` (Key Vault's `sign`), blinded.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a digest of the wrong length for `alg`;
+    /// [`Error::Crypto`] if signing fails.
+    pub fn sign_digest(&self, alg: SigAlg, digest: &[u8]) -> Result<Vec<u8>> {
+        if digest.len() != alg.digest_len() {
+            return Err(Error::InvalidKey("the digest length does not match the algorithm"));
+        }
+        let k = &self.decrypter;
+        let mut rng = getrandom::SysRng;
+        let out = match alg {
+            SigAlg::Rs256 => k.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), digest),
+            SigAlg::Rs384 => k.sign(Pkcs1v15Sign::new::<sha2::Sha384>(), digest),
+            SigAlg::Rs512 => k.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), digest),
+            SigAlg::Ps256 => k.sign_with_rng(&mut rng, Pss::<sha2::Sha256>::new(), digest),
+            SigAlg::Ps384 => k.sign_with_rng(&mut rng, Pss::<sha2::Sha384>::new(), digest),
+            SigAlg::Ps512 => k.sign_with_rng(&mut rng, Pss::<sha2::Sha512>::new(), digest),
+        };
+        out.map_err(|_| Error::Crypto("RSA signing failed"))
     }
 
     /// Decrypts `ciphertext` with `alg`.
