@@ -37,17 +37,20 @@
 #![forbid(unsafe_code)]
 
 mod authority;
+mod crypto;
 mod error;
 mod faults;
 mod keys;
+mod persist;
 mod protection;
 mod server;
 mod service;
 mod store;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use kv_jose::RsaPrivateKey;
+use kv_jose::{OctKey, RsaPrivateKey};
 
 pub use error::StartError;
 pub use faults::{Fault, FaultRule, RandomFault};
@@ -115,6 +118,7 @@ pub struct EmulatorBuilder {
     port: u16,
     workers: usize,
     message_keys: Option<(Arc<RsaPrivateKey>, Arc<RsaPrivateKey>)>,
+    data_dir: Option<PathBuf>,
 }
 
 /// Entry point: `Emulator::builder()`.
@@ -137,6 +141,7 @@ impl Emulator {
             port: 0,
             workers: 2,
             message_keys: None,
+            data_dir: None,
         }
     }
 }
@@ -202,6 +207,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps the vault's state in `dir` (created if needed): keys, versions, soft
+    /// deletes, and the vault's own message and backup keys, so a restart serves the
+    /// same vault. Every write is durable before it is acknowledged. Without it, state
+    /// lives in memory.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Builds the service without a server, for driving [`Vault::handle`] directly
     /// (tests, fuzzing). `base_url` is what key ids and challenges will name.
     ///
@@ -209,13 +223,11 @@ impl EmulatorBuilder {
     ///
     /// As [`start`](Self::start), except for binding.
     pub fn into_vault(self, base_url: &str) -> Result<Vault, StartError> {
-        let (config, signing, encryption) = self.checked()?;
-        let keys = service::MessageKeys::new(base_url, signing, encryption);
-        Ok(Vault::new(config, base_url.to_string(), keys))
+        self.check()?;
+        self.build_vault(base_url)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn checked(self) -> Result<(Config, Arc<RsaPrivateKey>, Arc<RsaPrivateKey>), StartError> {
+    fn check(&self) -> Result<(), StartError> {
         let c = &self.config;
         if c.client_id.is_empty() || c.client_secret.expose_secret().is_empty() {
             return Err(StartError::Config(
@@ -233,14 +245,79 @@ impl EmulatorBuilder {
                 "the tenant must be a GUID or a domain name (letters, digits, '-' and '.')".into(),
             ));
         }
-        let (signing, encryption) = match self.message_keys {
-            Some(keys) => keys,
-            None => (
-                Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
-                Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
-            ),
+        Ok(())
+    }
+
+    /// Loads the state from the data directory, or makes a fresh vault.
+    fn build_vault(self, base_url: &str) -> Result<Vault, StartError> {
+        let (dir, stored) = match &self.data_dir {
+            Some(path) => {
+                let (dir, state) = persist::DataDir::open(path).map_err(StartError::Config)?;
+                (Some(dir), state)
+            }
+            None => (None, None),
         };
-        Ok((self.config, signing, encryption))
+        let corrupt =
+            |what: &str| StartError::Config(format!("the data directory's {what} is unusable"));
+        let (message_keys, backup_key, store, vault_keys, fresh) = match stored {
+            Some(state) => {
+                let (vk, store) = state.into_store().map_err(StartError::Config)?;
+                let signing =
+                    RsaPrivateKey::from_jwk(&vk.signing).map_err(|_| corrupt("signing key"))?;
+                let encryption = RsaPrivateKey::from_jwk(&vk.encryption)
+                    .map_err(|_| corrupt("encryption key"))?;
+                let backup = OctKey::from_jwk(&vk.backup).map_err(|_| corrupt("backup key"))?;
+                let keys = service::MessageKeys::with_kids(
+                    Arc::new(signing),
+                    vk.signing_kid.clone(),
+                    Arc::new(encryption),
+                    vk.encryption_kid.clone(),
+                );
+                (keys, backup, store, vk, false)
+            }
+            None => {
+                let (signing, encryption) = match self.message_keys {
+                    Some(keys) => keys,
+                    None => (
+                        Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
+                        Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
+                    ),
+                };
+                let mut secret = vec![0u8; 64];
+                getrandom::fill(&mut secret)
+                    .map_err(|_| StartError::Config("the system RNG failed".into()))?;
+                let backup = OctKey::new(secret);
+                let keys = service::MessageKeys::new(base_url, signing, encryption);
+                let vk = persist::VaultKeys {
+                    signing: keys.signing.to_private_jwk(),
+                    signing_kid: keys.signing_kid.clone(),
+                    encryption: keys.encryption.to_private_jwk(),
+                    encryption_kid: keys.encryption_kid.clone(),
+                    backup: backup.to_jwk(),
+                };
+                (keys, backup, store::KeyStore::default(), vk, true)
+            }
+        };
+        let data_dir = match dir {
+            Some(dir) => {
+                if fresh {
+                    dir.save(&persist::StoredState::of(&vault_keys, &store))
+                        .map_err(|e| {
+                            StartError::Config(format!("cannot write the data directory: {e}"))
+                        })?;
+                }
+                Some((dir, vault_keys))
+            }
+            None => None,
+        };
+        Ok(Vault::new(
+            self.config,
+            base_url.to_string(),
+            message_keys,
+            backup_key,
+            store,
+            data_dir,
+        ))
     }
 
     /// Binds `127.0.0.1:{port}` and starts serving on a background thread.
@@ -251,13 +328,11 @@ impl EmulatorBuilder {
     /// empty client id or secret or a tenant that is not a GUID or domain,
     /// [`StartError::Keys`] if the message keys cannot be generated.
     pub fn start(self) -> Result<EmulatorHandle, StartError> {
+        self.check()?;
         let (port, workers) = (self.port, self.workers);
-        let (config, signing, encryption) = self.checked()?;
         let listener = server::bind(port)?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
-        let base_url = format!("http://127.0.0.1:{port}");
-        let keys = service::MessageKeys::new(&base_url, signing, encryption);
-        let vault = Arc::new(Vault::new(config, base_url, keys));
+        let vault = Arc::new(self.build_vault(&format!("http://127.0.0.1:{port}"))?);
         server::start(listener, vault, workers)
     }
 }

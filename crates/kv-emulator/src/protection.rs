@@ -14,6 +14,13 @@ use crate::service::{Answer, Vault, now_secs};
 /// How far `ts` may be from the vault's clock, either way.
 pub(crate) const FRESHNESS_SECS: u64 = 5 * 60;
 
+/// Protected requests received recently, in arrival order, for replay refusal.
+#[derive(Debug, Default)]
+pub(crate) struct SeenRequests {
+    order: std::collections::VecDeque<(u64, [u8; 32])>,
+    digests: std::collections::HashSet<[u8; 32]>,
+}
+
 /// The key the client asked the answer to be encrypted to (`rek`).
 pub(crate) struct ResponseKey {
     kid: String,
@@ -80,6 +87,7 @@ impl Vault {
                 ));
             }
         }
+        self.refuse_replay(body)?;
         let jwe = Jwe::parse_flattened(verified.payload()).map_err(|e| {
             protection_error(&format!("the JWS payload is not a flattened JWE: {e}"))
         })?;
@@ -123,6 +131,36 @@ impl Vault {
         let key = RsaPublicKey::from_jwk(&jwk)
             .map_err(|e| protection_error(&format!("`rek.jwk` is not a usable RSA key: {e}")))?;
         Ok((body, ResponseKey { kid, key }))
+    }
+
+    /// Refuses a protected request seen before within the freshness window (a JWS
+    /// cannot be replayed to repeat an operation), and forgets ones that fell out of it.
+    fn refuse_replay(&self, body: &[u8]) -> Result<(), KvError> {
+        use sha2::Digest;
+        let digest: [u8; 32] = sha2::Sha256::digest(body).into();
+        let now = now_secs();
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A request stays acceptable while its `ts` is within the window either way,
+        // so it must be remembered for twice the window after it arrived.
+        while seen
+            .order
+            .front()
+            .is_some_and(|(t, _)| now.saturating_sub(*t) > 2 * FRESHNESS_SECS)
+        {
+            if let Some((_, d)) = seen.order.pop_front() {
+                seen.digests.remove(&d);
+            }
+        }
+        if !seen.digests.insert(digest) {
+            return Err(KvError::unauthorized(
+                "AKV10047: This protected request was already received; protect every request afresh.",
+            ));
+        }
+        seen.order.push_back((now, digest));
+        Ok(())
     }
 
     /// Encrypts an answer to the response key, then signs it with the vault's key.

@@ -2,17 +2,18 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
 use http::{Method, StatusCode};
-use kv_jose::{RsaPrivateKey, b64};
+use kv_jose::{OctKey, RsaPrivateKey, b64};
 use serde_json::Value;
 
 use crate::authority::{Authority, TokenRecord};
 use crate::error::KvError;
 use crate::faults::{Fault, FaultPlan, Faults};
-use crate::protection::ResponseKey;
+use crate::persist::{DataDir, StoredState, VaultKeys};
+use crate::protection::{ResponseKey, SeenRequests};
 use crate::store::KeyStore;
 use crate::{Config, RESOURCE, Stats};
 
@@ -61,6 +62,16 @@ impl Answer {
         }
     }
 
+    pub(crate) fn empty(status: u16) -> Self {
+        Answer {
+            status,
+            content_type: "application/json; charset=utf-8",
+            body: Vec::new(),
+            headers: Vec::new(),
+            protected: false,
+        }
+    }
+
     pub(crate) fn jose(body: String) -> Self {
         Answer {
             status: 200,
@@ -98,10 +109,23 @@ pub(crate) struct MessageKeys {
 }
 
 impl MessageKeys {
+    /// New kids under `base_url` for the two keys.
     pub(crate) fn new(
         base_url: &str,
         signing: Arc<RsaPrivateKey>,
         encryption: Arc<RsaPrivateKey>,
+    ) -> Self {
+        let signing_kid = format!("{base_url}/message-keys/signing/{}", random_hex());
+        let encryption_kid = format!("{base_url}/message-keys/encryption/{}", random_hex());
+        MessageKeys::with_kids(signing, signing_kid, encryption, encryption_kid)
+    }
+
+    /// The two keys under kids already chosen (a restarted vault keeps its kids).
+    pub(crate) fn with_kids(
+        signing: Arc<RsaPrivateKey>,
+        signing_kid: String,
+        encryption: Arc<RsaPrivateKey>,
+        encryption_kid: String,
     ) -> Self {
         let published = |key: &RsaPrivateKey, kid: &str, ops: &[&str]| {
             let mut jwk = key.public().to_jwk();
@@ -109,8 +133,6 @@ impl MessageKeys {
             jwk.key_ops = Some(ops.iter().map(|s| s.to_string()).collect());
             jwk.to_json()
         };
-        let signing_kid = format!("{base_url}/message-keys/signing/{}", random_hex());
-        let encryption_kid = format!("{base_url}/message-keys/encryption/{}", random_hex());
         MessageKeys {
             signing_header: published(&signing, &signing_kid, &["verify"]),
             encryption_header: published(&encryption, &encryption_kid, &["encrypt", "wrapKey"]),
@@ -144,6 +166,10 @@ pub struct Vault {
     pub(crate) authority: Authority,
     pub(crate) keys: RwLock<KeyStore>,
     pub(crate) faults: Faults,
+    pub(crate) backup_key: OctKey,
+    pub(crate) data_dir: Option<(DataDir, VaultKeys)>,
+    /// Digests of protected requests seen inside the freshness window, with their `ts`.
+    pub(crate) seen: Mutex<SeenRequests>,
     counters: Counters,
 }
 
@@ -159,23 +185,35 @@ impl fmt::Debug for Vault {
 
 /// A vault operation, from method and path.
 enum Route<'a> {
+    List,
+    Restore,
     Create(&'a str),
+    Import(&'a str),
+    Versions(&'a str),
     Get(&'a str, &'a str),
+    Update(&'a str, &'a str),
     Delete(&'a str),
+    Backup(&'a str),
     Crypto {
         name: &'a str,
         version: &'a str,
         op: CryptoOp,
     },
+    ListDeleted,
+    GetDeleted(&'a str),
+    Purge(&'a str),
+    Recover(&'a str),
 }
 
-/// The protectable key operations this emulator serves.
+/// The six protectable key operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CryptoOp {
     Encrypt,
     Decrypt,
     WrapKey,
     UnwrapKey,
+    Sign,
+    Verify,
 }
 
 impl CryptoOp {
@@ -185,6 +223,8 @@ impl CryptoOp {
             "decrypt" => Some(CryptoOp::Decrypt),
             "wrapkey" => Some(CryptoOp::WrapKey),
             "unwrapkey" => Some(CryptoOp::UnwrapKey),
+            "sign" => Some(CryptoOp::Sign),
+            "verify" => Some(CryptoOp::Verify),
             _ => None,
         }
     }
@@ -196,18 +236,45 @@ impl CryptoOp {
             CryptoOp::Decrypt => "decrypt",
             CryptoOp::WrapKey => "wrapKey",
             CryptoOp::UnwrapKey => "unwrapKey",
+            CryptoOp::Sign => "sign",
+            CryptoOp::Verify => "verify",
         }
     }
 }
 
-fn is_protectable_segment(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "sign" | "verify" | "encrypt" | "decrypt" | "wrapkey" | "unwrapkey"
-    )
+fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
+    let op = |s: &str| CryptoOp::from_segment(s);
+    Some(match (method.clone(), segments) {
+        (Method::GET, ["keys"] | ["keys", ""]) => Route::List,
+        (Method::POST, ["keys", "restore"]) => Route::Restore,
+        (Method::POST, ["keys", name, "create"]) => Route::Create(name),
+        (Method::PUT, ["keys", name]) => Route::Import(name),
+        (Method::GET, ["keys", name, "versions"]) => Route::Versions(name),
+        (Method::GET, ["keys", name]) => Route::Get(name, ""),
+        (Method::GET, ["keys", name, version]) => Route::Get(name, version),
+        (Method::PATCH, ["keys", name]) => Route::Update(name, ""),
+        (Method::PATCH, ["keys", name, version]) => Route::Update(name, version),
+        (Method::DELETE, ["keys", name]) => Route::Delete(name),
+        (Method::POST, ["keys", name, "backup"]) => Route::Backup(name),
+        (Method::POST, ["keys", name, o]) if op(o).is_some() => Route::Crypto {
+            name,
+            version: "",
+            op: op(o)?,
+        },
+        (Method::POST, ["keys", name, version, o]) if op(o).is_some() => Route::Crypto {
+            name,
+            version,
+            op: op(o)?,
+        },
+        (Method::GET, ["deletedkeys"] | ["deletedkeys", ""]) => Route::ListDeleted,
+        (Method::GET, ["deletedkeys", name]) => Route::GetDeleted(name),
+        (Method::DELETE, ["deletedkeys", name]) => Route::Purge(name),
+        (Method::POST, ["deletedkeys", name, "recover"]) => Route::Recover(name),
+        _ => return None,
+    })
 }
 
-fn query_param<'a>(query: &'a str, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+pub(crate) fn query_param<'a>(query: &'a str, name: &str) -> Option<std::borrow::Cow<'a, str>> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
@@ -243,16 +310,57 @@ pub(crate) fn check_name(name: &str) -> Result<(), KvError> {
 }
 
 impl Vault {
-    pub(crate) fn new(config: Config, base_url: String, message_keys: MessageKeys) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        base_url: String,
+        message_keys: MessageKeys,
+        backup_key: OctKey,
+        store: KeyStore,
+        data_dir: Option<(DataDir, VaultKeys)>,
+    ) -> Self {
         Vault {
             config,
             base_url,
             message_keys,
             authority: Authority::default(),
-            keys: RwLock::new(KeyStore::default()),
+            keys: RwLock::new(store),
             faults: Faults::default(),
+            backup_key,
+            data_dir,
+            seen: Mutex::new(SeenRequests::default()),
             counters: Counters::default(),
         }
+    }
+
+    pub(crate) fn read_store(&self) -> std::sync::RwLockReadGuard<'_, KeyStore> {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies a change to the keys: on a copy, written to the data directory (if any)
+    /// before it replaces the live state, so an acknowledged write is a durable one.
+    pub(crate) fn mutate<T>(
+        &self,
+        change: impl FnOnce(&mut KeyStore) -> Result<T, KvError>,
+    ) -> Result<T, KvError> {
+        let mut live = self
+            .keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = live.clone();
+        let out = change(&mut next)?;
+        if let Some((dir, vault_keys)) = &self.data_dir {
+            dir.save(&StoredState::of(vault_keys, &next)).map_err(|e| {
+                KvError::new(
+                    500,
+                    "InternalError",
+                    format!("could not write the data directory: {e}"),
+                )
+            })?;
+        }
+        *live = next;
+        Ok(out)
     }
 
     /// The base URL the vault writes into key ids and challenges.
@@ -392,7 +500,7 @@ impl Vault {
                 answer
             }
             ["_emulator", "faults"] => self.admin_faults(request),
-            ["keys", rest @ ..] => match self.vault(request, rest) {
+            ["keys" | "deletedkeys", ..] => match self.vault(request, &segments) {
                 Ok(answer) => answer,
                 Err(e) => e.into_answer(),
             },
@@ -478,42 +586,40 @@ impl Vault {
         }
     }
 
-    fn vault(&self, request: &http::Request<Vec<u8>>, rest: &[&str]) -> Result<Answer, KvError> {
+    fn vault(
+        &self,
+        request: &http::Request<Vec<u8>>,
+        segments: &[&str],
+    ) -> Result<Answer, KvError> {
         let (token, record) = match self.authenticate(request) {
             Ok(t) => t,
             Err(challenge) => return Ok(challenge),
         };
-        check_api_version(request.uri().query().unwrap_or_default())?;
-        let method = request.method();
-        let route = match rest {
-            [name, "create"] if method == Method::POST => Route::Create(name),
-            [name] if method == Method::GET => Route::Get(name, ""),
-            [name, version] if method == Method::GET => Route::Get(name, version),
-            [name] if method == Method::DELETE => Route::Delete(name),
-            [name, op] if method == Method::POST && is_protectable_segment(op) => Route::Crypto {
-                name,
-                version: "",
-                op: CryptoOp::from_segment(op).ok_or_else(unsupported_op)?,
-            },
-            [name, version, op] if method == Method::POST && is_protectable_segment(op) => {
-                Route::Crypto {
-                    name,
-                    version,
-                    op: CryptoOp::from_segment(op).ok_or_else(unsupported_op)?,
-                }
-            }
-            _ => {
-                return Err(KvError::new(
-                    404,
-                    "NotFound",
-                    "No such operation on this vault.",
-                ));
-            }
+        let query = request.uri().query().unwrap_or_default();
+        check_api_version(query)?;
+        let Some(route) = route(request.method(), segments) else {
+            return Err(KvError::new(
+                404,
+                "NotFound",
+                "No such operation on this vault.",
+            ));
         };
+        let body = || parse_json(request.body());
+        let ok = |v: Value| Answer::json(200, &v);
         match route {
-            Route::Create(name) => self.create(name, &parse_json(request.body())?),
-            Route::Get(name, version) => self.get(name, version),
-            Route::Delete(name) => self.delete(name),
+            Route::List => self.list_keys(query).map(ok),
+            Route::Restore => self.restore(&body()?).map(ok),
+            Route::Create(name) => self.create(name, &body()?).map(ok),
+            Route::Import(name) => self.import(name, &body()?).map(ok),
+            Route::Versions(name) => self.list_versions(name, query).map(ok),
+            Route::Get(name, version) => self.get(name, version).map(ok),
+            Route::Update(name, version) => self.update(name, version, &body()?).map(ok),
+            Route::Delete(name) => self.delete(name).map(ok),
+            Route::Backup(name) => self.backup(name).map(ok),
+            Route::ListDeleted => self.list_deleted(query).map(ok),
+            Route::GetDeleted(name) => self.get_deleted(name).map(ok),
+            Route::Purge(name) => self.purge(name).map(|()| Answer::empty(204)),
+            Route::Recover(name) => self.recover(name).map(ok),
             Route::Crypto { name, version, op } => {
                 let is_jose = request
                     .headers()
@@ -538,17 +644,11 @@ impl Vault {
                     (false, true) => Err(KvError::bad_parameter(
                         "Message protection is not enabled on this vault: send a plain JSON body.",
                     )),
-                    (false, false) => self
-                        .crypto(name, version, op, &parse_json(request.body())?)
-                        .map(|v| Answer::json(200, &v)),
+                    (false, false) => self.crypto(name, version, op, &body()?).map(ok),
                 }
             }
         }
     }
-}
-
-fn unsupported_op() -> KvError {
-    KvError::bad_parameter("This emulator does not serve sign and verify yet.")
 }
 
 fn not_found() -> Answer {

@@ -149,7 +149,9 @@ impl RsaPublicKey {
     /// [`Error::BadSignature`] when it does not verify.
     pub fn verify_digest(&self, alg: SigAlg, digest: &[u8], signature: &[u8]) -> Result<()> {
         if digest.len() != alg.digest_len() {
-            return Err(Error::InvalidKey("the digest length does not match the algorithm"));
+            return Err(Error::InvalidKey(
+                "the digest length does not match the algorithm",
+            ));
         }
         let k = &self.encrypter;
         let outcome = match alg {
@@ -380,7 +382,9 @@ impl RsaPrivateKey {
     /// [`Error::Crypto`] if signing fails.
     pub fn sign_digest(&self, alg: SigAlg, digest: &[u8]) -> Result<Vec<u8>> {
         if digest.len() != alg.digest_len() {
-            return Err(Error::InvalidKey("the digest length does not match the algorithm"));
+            return Err(Error::InvalidKey(
+                "the digest length does not match the algorithm",
+            ));
         }
         let k = &self.decrypter;
         let mut rng = getrandom::SysRng;

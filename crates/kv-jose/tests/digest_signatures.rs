@@ -25,19 +25,39 @@ fn digest_and_message_signatures_interoperate() {
         let over_message = key.sign(alg, msg).unwrap();
         key.public().verify_digest(alg, &d, &over_message).unwrap();
         if matches!(alg, SigAlg::Rs256 | SigAlg::Rs384 | SigAlg::Rs512) {
-            assert_eq!(over_digest, over_message, "{alg}: PKCS#1 v1.5 is deterministic");
+            assert_eq!(
+                over_digest, over_message,
+                "{alg}: PKCS#1 v1.5 is deterministic"
+            );
         }
         let mut bad = over_digest.clone();
         bad[9] ^= 1;
-        assert_eq!(key.public().verify_digest(alg, &d, &bad), Err(Error::BadSignature));
+        assert_eq!(
+            key.public().verify_digest(alg, &d, &bad),
+            Err(Error::BadSignature)
+        );
     }
 }
 
 #[test]
 fn wrong_digest_lengths_are_refused() {
     let key = rsa_2048_a();
-    for (alg, len) in [(SigAlg::Rs256, 31), (SigAlg::Rs256, 48), (SigAlg::Ps384, 32), (SigAlg::Rs512, 0)] {
-        assert!(matches!(key.sign_digest(alg, &vec![1; len]), Err(Error::InvalidKey(_))), "{alg} {len}");
-        assert!(matches!(key.public().verify_digest(alg, &vec![1; len], &[0; 256]), Err(Error::InvalidKey(_))));
+    for (alg, len) in [
+        (SigAlg::Rs256, 31),
+        (SigAlg::Rs256, 48),
+        (SigAlg::Ps384, 32),
+        (SigAlg::Rs512, 0),
+    ] {
+        assert!(
+            matches!(
+                key.sign_digest(alg, &vec![1; len]),
+                Err(Error::InvalidKey(_))
+            ),
+            "{alg} {len}"
+        );
+        assert!(matches!(
+            key.public().verify_digest(alg, &vec![1; len], &[0; 256]),
+            Err(Error::InvalidKey(_))
+        ));
     }
 }
