@@ -7,14 +7,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use http::Method;
 use kv_auth::{ChallengePolicy, TokenCredential, TokenScheme, VaultChallenge};
 use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
-use serde::de::DeserializeOwned;
 
-use crate::models::KeyOperationParameters;
 use crate::pipeline::Operation;
-use crate::{
-    CreateKeyOptions, DeletedKeyBundle, EncryptionAlgorithm, Error, FreshKeyPerRequest, KeyBundle,
-    KeyOperationResult, PlaintextResult, ResponseKeySource, Result,
-};
+use crate::{Error, FreshKeyPerRequest, ResponseKeySource, Result};
 
 /// The api-version sent by default.
 pub const DEFAULT_API_VERSION: &str = "7.5";
@@ -247,62 +242,6 @@ impl KeyVaultClientBuilder {
     }
 }
 
-/// Key Vault object names: 1–127 of `0-9 a-z A-Z -`. Checked before anything is sent,
-/// which also guarantees no path is built with an empty or injected segment.
-fn check_name(what: &str, name: &str) -> Result<()> {
-    let ok = (1..=127).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(format!(
-            "`{name}` is not a valid {what}: use 1 to 127 characters of 0-9, a-z, A-Z and -"
-        )))
-    }
-}
-
-fn check_version(version: &str) -> Result<()> {
-    let ok = !version.is_empty()
-        && version.len() <= 64
-        && version.bytes().all(|b| b.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(format!(
-            "`{version}` is not a valid key version"
-        )))
-    }
-}
-
-fn key_path(name: &str, version: Option<&str>, suffix: &str) -> Result<String> {
-    check_name("key name", name)?;
-    let mut path = format!("/keys/{name}");
-    if let Some(v) = version {
-        check_version(v)?;
-        path.push('/');
-        path.push_str(v);
-    }
-    if !suffix.is_empty() {
-        path.push('/');
-        path.push_str(suffix);
-    }
-    Ok(path)
-}
-
-fn decode<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        Error::UnexpectedAnswer(format!(
-            "the {what} answer is not what Key Vault sends (line {} column {})",
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
-fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| Error::InvalidArgument(e.to_string()))
-}
-
 impl KeyVaultClient {
     /// Starts configuring a client for the vault at `vault_url`
     /// (`https://myvault.vault.azure.net`).
@@ -326,141 +265,24 @@ impl KeyVaultClient {
         &self.inner.base_url
     }
 
-    fn call(
+    /// Runs one operation. `query` replaces the default `api-version=…` query (a
+    /// `nextLink` carries its own).
+    pub(crate) fn call(
         &self,
         method: Method,
         path: String,
+        query: Option<String>,
         body: Option<Vec<u8>>,
         idempotent: bool,
     ) -> Result<Vec<u8>> {
         self.inner.execute(&Operation {
             method,
             path,
+            query,
             body,
             idempotent,
             request_id: uuid::Uuid::new_v4().to_string(),
         })
-    }
-
-    /// Creates a key, or a new version of an existing one.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidArgument`] for a bad name; [`Error::Service`] when the vault refuses.
-    pub fn create_key(&self, name: &str, options: &CreateKeyOptions) -> Result<KeyBundle> {
-        let body = self.call(
-            Method::POST,
-            key_path(name, None, "create")?,
-            Some(json_body(options)?),
-            false,
-        )?;
-        decode(&body, "create key")
-    }
-
-    /// Gets a key: the latest version, or `version`.
-    ///
-    /// # Errors
-    ///
-    /// As [`create_key`](Self::create_key); `KeyNotFound` as a [`Error::Service`].
-    pub fn get_key(&self, name: &str, version: Option<&str>) -> Result<KeyBundle> {
-        let body = self.call(Method::GET, key_path(name, version, "")?, None, true)?;
-        decode(&body, "get key")
-    }
-
-    /// Deletes a key (every version).
-    ///
-    /// # Errors
-    ///
-    /// As [`get_key`](Self::get_key).
-    pub fn delete_key(&self, name: &str) -> Result<DeletedKeyBundle> {
-        let body = self.call(Method::DELETE, key_path(name, None, "")?, None, false)?;
-        decode(&body, "delete key")
-    }
-
-    fn rsa_op(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        op: &str,
-        alg: EncryptionAlgorithm,
-        value: &[u8],
-    ) -> Result<Vec<u8>> {
-        let body = json_body(&KeyOperationParameters { alg, value })?;
-        // The RSA operations are pure functions of key and input: safe to repeat.
-        self.call(Method::POST, key_path(name, version, op)?, Some(body), true)
-    }
-
-    /// Wraps (encrypts) a symmetric key with the vault key. Message-protected.
-    ///
-    /// # Errors
-    ///
-    /// As [`get_key`](Self::get_key), and [`Error::Protection`] if the answer fails any
-    /// message-protection check.
-    pub fn wrap_key(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        alg: EncryptionAlgorithm,
-        key: &[u8],
-    ) -> Result<KeyOperationResult> {
-        decode(
-            &self.rsa_op(name, version, "wrapkey", alg, key)?,
-            "wrap key",
-        )
-    }
-
-    /// Unwraps a key wrapped by [`wrap_key`](Self::wrap_key). Message-protected.
-    ///
-    /// # Errors
-    ///
-    /// As [`wrap_key`](Self::wrap_key).
-    pub fn unwrap_key(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        alg: EncryptionAlgorithm,
-        wrapped: &[u8],
-    ) -> Result<PlaintextResult> {
-        decode(
-            &self.rsa_op(name, version, "unwrapkey", alg, wrapped)?,
-            "unwrap key",
-        )
-    }
-
-    /// Encrypts a short plaintext with the vault key. Message-protected.
-    ///
-    /// # Errors
-    ///
-    /// As [`wrap_key`](Self::wrap_key).
-    pub fn encrypt(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        alg: EncryptionAlgorithm,
-        plaintext: &[u8],
-    ) -> Result<KeyOperationResult> {
-        decode(
-            &self.rsa_op(name, version, "encrypt", alg, plaintext)?,
-            "encrypt",
-        )
-    }
-
-    /// Decrypts a ciphertext made with the vault key. Message-protected.
-    ///
-    /// # Errors
-    ///
-    /// As [`wrap_key`](Self::wrap_key).
-    pub fn decrypt(
-        &self,
-        name: &str,
-        version: Option<&str>,
-        alg: EncryptionAlgorithm,
-        ciphertext: &[u8],
-    ) -> Result<PlaintextResult> {
-        decode(
-            &self.rsa_op(name, version, "decrypt", alg, ciphertext)?,
-            "decrypt",
-        )
     }
 }
 
@@ -527,31 +349,5 @@ mod tests {
             KeyVaultClient::builder("https://v.vault.azure.net").build(),
             Err(Error::Config(_))
         ));
-    }
-
-    #[test]
-    fn paths_never_have_empty_or_injected_segments() {
-        assert_eq!(
-            key_path("k-1", None, "wrapkey").unwrap(),
-            "/keys/k-1/wrapkey"
-        );
-        assert_eq!(key_path("k", Some("abc123"), "").unwrap(), "/keys/k/abc123");
-        for (name, version) in [
-            ("", None),
-            ("a/b", None),
-            ("a b", None),
-            ("k", Some("")),
-            ("k", Some("../x")),
-            ("k?x", None),
-            (&*"x".repeat(128), None),
-        ] {
-            assert!(
-                matches!(
-                    key_path(name, version, "wrapkey"),
-                    Err(Error::InvalidArgument(_))
-                ),
-                "{name:?} {version:?}"
-            );
-        }
     }
 }

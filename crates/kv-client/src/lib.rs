@@ -31,16 +31,24 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod crypto_client;
 mod error;
+mod key_id;
 mod models;
+mod operations;
+mod paging;
 mod pipeline;
 pub mod protection;
 mod rek;
 
 pub use client::{DEFAULT_API_VERSION, KeyVaultClient, KeyVaultClientBuilder};
+pub use crypto_client::CryptographyClient;
 pub use error::{Error, ProtectionError, Result, ServiceError};
+pub use key_id::KeyId;
 pub use models::{
-    CreateKeyOptions, DeletedKeyBundle, EncryptionAlgorithm, KeyAttributes, KeyBundle,
-    KeyOperation, KeyOperationResult, KeyType, PlaintextResult,
+    CreateKeyOptions, DeletedKeyBundle, DeletedKeyItem, EncryptionAlgorithm, ImportKeyOptions,
+    KeyAttributes, KeyBundle, KeyItem, KeyOperation, KeyOperationResult, KeyType, PlaintextResult,
+    SignatureAlgorithm, UpdateKeyOptions,
 };
+pub use paging::Pager;
 pub use rek::{FreshKeyPerRequest, ResponseKey, ResponseKeySource};

@@ -17,6 +17,8 @@ use crate::{Error, ProtectionError, Result, ServiceError};
 pub(crate) struct Operation {
     pub(crate) method: Method,
     pub(crate) path: String,
+    /// The whole query, when not just `api-version` (a `nextLink`'s).
+    pub(crate) query: Option<String>,
     pub(crate) body: Option<Vec<u8>>,
     /// Whether repeating the operation after it may have run is harmless.
     pub(crate) idempotent: bool,
@@ -238,10 +240,13 @@ impl Inner {
     fn request(&self, op: &Operation) -> http::request::Builder {
         http::Request::builder()
             .method(op.method.clone())
-            .uri(format!(
-                "{}{}?api-version={}",
-                self.base_url, op.path, self.api_version
-            ))
+            .uri(match &op.query {
+                Some(q) => format!("{}{}?{q}", self.base_url, op.path),
+                None => format!(
+                    "{}{}?api-version={}",
+                    self.base_url, op.path, self.api_version
+                ),
+            })
             .header(http::header::ACCEPT, "application/json")
             // One id per operation, kept across its retries, to trace it end to end.
             .header("x-ms-client-request-id", op.request_id.as_str())
