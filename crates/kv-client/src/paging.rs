@@ -19,6 +19,8 @@ pub struct Pager<T> {
     client: KeyVaultClient,
     next: Option<(String, Option<String>)>,
     buffer: VecDeque<T>,
+    /// An error to report once the items already received are handed out.
+    pending: Option<Error>,
     what: &'static str,
 }
 
@@ -38,6 +40,7 @@ impl<T: DeserializeOwned> Pager<T> {
             client,
             next: Some((path, None)),
             buffer: VecDeque::new(),
+            pending: None,
             what,
         }
     }
@@ -75,10 +78,13 @@ impl<T: DeserializeOwned> Pager<T> {
         let body = self.client.call(Method::GET, path, query, None, true)?;
         let page: Page<T> = decode(&body, self.what)?;
         self.buffer.extend(page.value);
-        self.next = match page.next_link.filter(|l| !l.is_empty()) {
-            Some(link) => Some(self.follow(&link)?),
-            None => None,
-        };
+        self.next = None;
+        if let Some(link) = page.next_link.filter(|l| !l.is_empty()) {
+            match self.follow(&link) {
+                Ok(next) => self.next = Some(next),
+                Err(e) => self.pending = Some(e),
+            }
+        }
         Ok(())
     }
 }
@@ -90,6 +96,9 @@ impl<T: DeserializeOwned> Iterator for Pager<T> {
         loop {
             if let Some(item) = self.buffer.pop_front() {
                 return Some(Ok(item));
+            }
+            if let Some(e) = self.pending.take() {
+                return Some(Err(e));
             }
             let (path, query) = self.next.take()?;
             if let Err(e) = self.fetch(path, query) {

@@ -199,3 +199,55 @@ fn an_explicitly_trusted_authority_is_accepted() {
         Some(401)
     );
 }
+
+/// A vault whose list answer links to another host.
+#[derive(Debug, Default)]
+struct LinksElsewhere(Mutex<Vec<String>>);
+
+impl Transport for LinksElsewhere {
+    fn send(
+        &self,
+        r: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, kv_transport::Error> {
+        self.0.lock().unwrap().push(r.uri().to_string());
+        if !r.headers().contains_key("authorization") {
+            return AlwaysUnauthorized::default().send(r);
+        }
+        Ok(http::Response::builder()
+            .status(200)
+            .body(br#"{"value":[{"kid":"https://myvault.vault.azure.net/keys/a"}],"nextLink":"https://evil.example/keys?api-version=7.5&$skiptoken=1"}"#.to_vec())
+            .unwrap())
+    }
+}
+
+#[test]
+fn a_next_link_outside_the_vault_is_not_followed() {
+    let transport = Arc::new(LinksElsewhere::default());
+    let client = KeyVaultClient::builder("https://myvault.vault.azure.net")
+        .credential(Arc::new(StaticTokenCredential::new(AccessToken::bearer(
+            "t",
+            SystemTime::now() + Duration::from_secs(3600),
+        ))))
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+    let items: Vec<_> = client.list_keys().collect();
+    assert_eq!(
+        items.len(),
+        2,
+        "the first page's item, then the error that ends the list"
+    );
+    assert!(items[0].is_ok());
+    assert!(
+        matches!(&items[1], Err(Error::UnexpectedAnswer(m)) if m.contains("outside")),
+        "{items:?}"
+    );
+    assert!(
+        transport
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|u| u.starts_with("https://myvault.vault.azure.net/"))
+    );
+}
