@@ -1,6 +1,8 @@
 //! Interop with the real reference client: the Python package `azure-keyvault` 1.1.0
 //! runs the seed's flow (create, wrap with RSA-OAEP, unwrap, delete, with a PoP key
-//! bound by `pop_jwk`) against this emulator with message protection on.
+//! bound by `pop_jwk`) against this emulator with message protection on, then every
+//! protected operation with each of its algorithms, and get, list, delete, recover
+//! and purge.
 //!
 //! The virtualenv is built once under the target directory and reused. Set
 //! `KV_SKIP_REFERENCE_INTEROP=1` to skip (for machines without Python or PyPI).
@@ -91,9 +93,16 @@ fn the_reference_python_client_runs_the_seed_flow_against_the_emulator() {
     assert_eq!(report["match"], true);
     assert_eq!(report["original"], report["unwrapped"]);
     assert_eq!(report["wrapped_len"], 256);
-    // The wrap and the unwrap reached the vault protected, with a PoP token.
+    let operations = report["operations"].as_object().unwrap();
+    assert_eq!(operations.len(), 3 * 2 + 6 + 8, "{operations:?}");
+    for (name, ok) in operations {
+        assert_eq!(ok, true, "the reference client's {name} failed");
+    }
+    // Every key operation reached the vault protected, with a PoP token: the seed's
+    // wrap and unwrap, 3 algorithms x (encrypt, decrypt, wrap, unwrap), and
+    // 6 algorithms x (sign, verify good, verify bad).
     let stats = emulator.vault().stats();
-    assert_eq!(stats.protected_requests, 2, "{stats:?}");
+    assert_eq!(stats.protected_requests, 2 + 12 + 18, "{stats:?}");
     assert!(stats.pop_tokens_issued >= 1, "{stats:?}");
     assert_eq!(stats.refused_unprotected, 0, "{stats:?}");
 }

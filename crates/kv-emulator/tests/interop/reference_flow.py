@@ -3,6 +3,7 @@
 Environment: AZURE_VAULT_URL, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
 Prints one JSON line with what happened; exits non-zero on any mismatch.
 """
+import hashlib
 import inspect
 import json
 import os
@@ -57,8 +58,8 @@ def _authenticate(server, resource, scope, scheme):
     return AccessToken(scheme, token["access_token"], token.get("pop_key", None))
 
 
-def main():
-    client = KeyVaultClient(KeyVaultAuthentication(_authenticate))
+def seed_flow(client):
+    """The seed's main job, as the seed writes it."""
     key_name = "interop-" + uuid.uuid4().hex[:8]
     created = client.create_key(_vault_url(), key_name, "RSA")
     to_wrap = os.urandom(16)
@@ -67,14 +68,60 @@ def main():
     unwrapped = client.unwrap_key(vault_base_url=_vault_url(), key_name=key_name, key_version="",
                                   algorithm="RSA-OAEP", value=wrapped.result)
     client.delete_key(_vault_url(), key_name)
-    ok = bytes(unwrapped.result) == to_wrap
-    print(json.dumps({
+    return {
         "key": created.key.kid,
         "original": to_wrap.hex(),
         "wrapped_len": len(wrapped.result),
         "unwrapped": bytes(unwrapped.result).hex(),
-        "match": ok,
-    }))
+        "match": bytes(unwrapped.result) == to_wrap,
+    }
+
+
+def every_operation(client):
+    """All six protected operations with each of their algorithms, then
+    get/list/delete/recover/purge."""
+    vault = _vault_url()
+    name = "interop-all-" + uuid.uuid4().hex[:8]
+    key = client.create_key(vault, name, "RSA", key_size=2048)
+    version = key.key.kid.rsplit("/", 1)[1]
+    results = {}
+    for alg in ["RSA-OAEP", "RSA-OAEP-256", "RSA1_5"]:
+        plain = os.urandom(24)
+        ct = client.encrypt(vault, name, version, alg, plain).result
+        results["encrypt/decrypt " + alg] = bytes(client.decrypt(vault, name, version, alg, ct).result) == plain
+        wrapped = client.wrap_key(vault, name, version, alg, plain).result
+        results["wrap/unwrap " + alg] = bytes(client.unwrap_key(vault, name, version, alg, wrapped).result) == plain
+    for alg, h in [("RS256", hashlib.sha256), ("RS384", hashlib.sha384), ("RS512", hashlib.sha512),
+                   ("PS256", hashlib.sha256), ("PS384", hashlib.sha384), ("PS512", hashlib.sha512)]:
+        digest = h(b"interop message").digest()
+        signature = client.sign(vault, name, version, alg, digest).result
+        good = client.verify(vault, name, version, alg, digest, signature).value
+        bad = client.verify(vault, name, version, alg, digest, bytes([signature[0] ^ 1]) + bytes(signature[1:])).value
+        results["sign/verify " + alg] = good is True and bad is False
+    results["get"] = client.get_key(vault, name, version).key.kid == key.key.kid
+    results["list keys"] = any(item.kid.endswith("/keys/" + name) for item in client.get_keys(vault))
+    results["list versions"] = [v.kid for v in client.get_key_versions(vault, name)] == [key.key.kid]
+    deleted = client.delete_key(vault, name)
+    results["delete"] = deleted.recovery_id.endswith("/deletedkeys/" + name)
+    results["get deleted"] = client.get_deleted_key(vault, name).key.kid == key.key.kid
+    results["recover"] = client.recover_deleted_key(vault, name).key.kid == key.key.kid
+    results["get after recover"] = client.get_key(vault, name, "").key.kid == key.key.kid
+    client.delete_key(vault, name)
+    client.purge_deleted_key(vault, name)
+    try:
+        client.get_deleted_key(vault, name)
+        results["purge"] = False
+    except Exception as e:  # KeyVaultErrorException
+        results["purge"] = "KeyNotFound" in str(getattr(e, "error", e)) or "404" in str(e) or "not found" in str(e).lower()
+    return results
+
+
+def main():
+    client = KeyVaultClient(KeyVaultAuthentication(_authenticate))
+    report = seed_flow(client)
+    report["operations"] = every_operation(client)
+    print(json.dumps(report))
+    ok = report["match"] and all(report["operations"].values())
     sys.exit(0 if ok else 1)
 
 
