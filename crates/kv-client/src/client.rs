@@ -9,7 +9,7 @@ use kv_auth::{ChallengePolicy, TokenCredential, TokenScheme, VaultChallenge};
 use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
 
 use crate::pipeline::Operation;
-use crate::{Error, FreshKeyPerRequest, ResponseKeySource, Result};
+use crate::{Error, ResponseKeySource, Result, RotatingKeys};
 
 /// The api-version sent by default.
 pub const DEFAULT_API_VERSION: &str = "7.5";
@@ -108,7 +108,9 @@ impl KeyVaultClientBuilder {
         self
     }
 
-    /// Where response encryption keys come from (default: [`FreshKeyPerRequest`]).
+    /// Where response encryption keys come from (default: [`RotatingKeys`], a key pair
+    /// prepared in the background and a fresh kid per request; see the [`ResponseKeySource`]
+    /// implementations for the trade-offs).
     pub fn response_keys(mut self, source: Arc<dyn ResponseKeySource>) -> Self {
         self.response_keys = source;
         self
@@ -250,7 +252,7 @@ impl KeyVaultClient {
             vault_url: vault_url.into(),
             credential: None,
             transport: None,
-            response_keys: Arc::new(FreshKeyPerRequest),
+            response_keys: Arc::new(RotatingKeys::new()),
             retry: RetryPolicy::default(),
             api_version: DEFAULT_API_VERSION.into(),
             tenant: None,

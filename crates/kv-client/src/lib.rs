@@ -51,4 +51,4 @@ pub use models::{
     SignatureAlgorithm, UpdateKeyOptions,
 };
 pub use paging::Pager;
-pub use rek::{FreshKeyPerRequest, ResponseKey, ResponseKeySource};
+pub use rek::{FreshKeyPerRequest, ResponseKey, ResponseKeySource, RotatingKeys};

@@ -210,3 +210,48 @@ fn one_client_serves_many_threads() {
         }
     });
 }
+
+#[test]
+fn after_warm_up_no_request_generates_a_key_or_opens_a_connection() {
+    use std::sync::Arc;
+    let emulator = emulator();
+    let keys = Arc::new(kv_client::RotatingKeys::new());
+    let transport = Recording::new();
+    let credential = kv_auth::ClientSecretCredential::new(common::CLIENT_ID, common::CLIENT_SECRET)
+        .with_transport(transport.clone());
+    let client = kv_client::KeyVaultClient::builder(emulator.url())
+        .credential(Arc::new(credential))
+        .transport(transport)
+        .response_keys(keys.clone())
+        .build()
+        .unwrap();
+    client
+        .create_key("warm", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    let w = client
+        .wrap_key("warm", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap();
+    let (keys_before, conns_before) = (
+        keys.generated_on_request_path(),
+        emulator.vault().stats().connections_accepted,
+    );
+    for _ in 0..20 {
+        client
+            .wrap_key("warm", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+            .unwrap();
+        client
+            .unwrap_key("warm", None, EncryptionAlgorithm::RsaOaep, &w.value)
+            .unwrap();
+        client.get_key("warm", None).unwrap();
+    }
+    assert_eq!(
+        keys.generated_on_request_path(),
+        keys_before,
+        "no key generation on the request path"
+    );
+    assert_eq!(
+        emulator.vault().stats().connections_accepted,
+        conns_before,
+        "one kept-alive connection served all 60 calls"
+    );
+}

@@ -80,6 +80,8 @@ pub struct Stats {
     pub tokens_issued: u64,
     /// Faults injected (scripted or random).
     pub faults_injected: u64,
+    /// TCP connections accepted (clients that reuse connections keep this low).
+    pub connections_accepted: u64,
     /// Of those, tokens bound to a PoP key.
     pub pop_tokens_issued: u64,
 }

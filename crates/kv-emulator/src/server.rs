@@ -128,6 +128,7 @@ async fn serve(listener: TcpListener, vault: Arc<Vault>, mut shutdown: oneshot::
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
+                vault.count_connection();
                 let _ = stream.set_nodelay(true);
                 let vault = vault.clone();
                 tokio::spawn(async move {

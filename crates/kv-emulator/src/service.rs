@@ -152,6 +152,7 @@ struct Counters {
     tokens_issued: AtomicU64,
     pop_tokens_issued: AtomicU64,
     faults_injected: AtomicU64,
+    connections_accepted: AtomicU64,
 }
 
 /// The vault and token authority, with no network attached.
@@ -378,6 +379,7 @@ impl Vault {
             tokens_issued: c.tokens_issued.load(Ordering::Relaxed),
             pop_tokens_issued: c.pop_tokens_issued.load(Ordering::Relaxed),
             faults_injected: c.faults_injected.load(Ordering::Relaxed),
+            connections_accepted: c.connections_accepted.load(Ordering::Relaxed),
         }
     }
 
@@ -387,6 +389,12 @@ impl Vault {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .version_count(name)
+    }
+
+    pub(crate) fn count_connection(&self) {
+        self.counters
+            .connections_accepted
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// Adds scripted faults for the next matching requests.
