@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use kv_jose::Secret;
+use kv_jose::{CryptoProvider, Secret};
 use kv_transport::{Transport, UreqTransport};
 
 use crate::token::{
@@ -58,6 +58,7 @@ pub struct ClientSecretCredential {
     tenant: Option<String>,
     transport: Arc<dyn Transport>,
     cache: TokenCache,
+    provider: CryptoProvider,
 }
 
 impl fmt::Debug for ClientSecretCredential {
@@ -81,7 +82,14 @@ impl ClientSecretCredential {
             tenant: None,
             transport: Arc::new(UreqTransport::new()),
             cache: TokenCache::default(),
+            provider: CryptoProvider::default(),
         }
+    }
+
+    /// Makes PoP keys with `provider` (default: [`CryptoProvider::default`]).
+    pub fn crypto_provider(mut self, provider: CryptoProvider) -> Self {
+        self.provider = provider;
+        self
     }
 
     /// Always asks this authority host (`https://login.microsoftonline.us`), whatever
@@ -146,7 +154,7 @@ impl ClientSecretCredential {
         now: SystemTime,
     ) -> Result<AccessToken> {
         let pop_key = match request.scheme {
-            TokenScheme::Pop => Some(Arc::new(PopKey::generate()?)),
+            TokenScheme::Pop => Some(Arc::new(PopKey::generate_with(self.provider)?)),
             TokenScheme::Bearer => None,
         };
         let pop_jwk = pop_key.as_ref().map(|k| k.public_jwk().to_json());

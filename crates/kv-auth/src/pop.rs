@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use kv_jose::{Jwk, RsaPrivateKey};
+use kv_jose::{CryptoProvider, Jwk, RsaPrivateKey};
 
 use crate::{Error, Result};
 
@@ -33,7 +33,16 @@ impl PopKey {
     ///
     /// [`Error::PopKey`] if key generation fails.
     pub fn generate() -> Result<Self> {
-        let key = RsaPrivateKey::generate(2048).map_err(Error::PopKey)?;
+        PopKey::generate_with(CryptoProvider::default())
+    }
+
+    /// As [`generate`](Self::generate), with `provider`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PopKey`] if key generation fails.
+    pub fn generate_with(provider: CryptoProvider) -> Result<Self> {
+        let key = RsaPrivateKey::generate_with(2048, provider).map_err(Error::PopKey)?;
         Ok(PopKey::from_key(
             uuid::Uuid::new_v4().to_string(),
             Arc::new(key),

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use kv_jose::{Jwk, RsaPublicKey};
+use kv_jose::{CryptoProvider, Jwk, RsaPublicKey};
 
 use crate::challenge::{Challenge, parse_challenge_headers};
 use crate::{Error, Result};
@@ -69,6 +69,7 @@ impl MessageKeys {
 }
 
 fn parse_key(
+    provider: CryptoProvider,
     headers: &http::HeaderMap,
     header: &'static str,
 ) -> Option<Result<(RsaPublicKey, String)>> {
@@ -80,7 +81,7 @@ fn parse_key(
             .clone()
             .filter(|k| !k.is_empty())
             .ok_or(kv_jose::Error::InvalidKey("the JWK has no `kid`"))?;
-        Ok((RsaPublicKey::from_jwk(&jwk)?, kid))
+        Ok((RsaPublicKey::from_jwk_with(&jwk, provider)?, kid))
     })();
     Some(parsed.map_err(|source| Error::MessageKey { header, source }))
 }
@@ -138,6 +139,19 @@ impl VaultChallenge {
     /// no or a bad authority), [`Error::MessageKey`] for a key header that is present
     /// but unusable.
     pub fn from_response<B>(response: &http::Response<B>) -> Result<Self> {
+        VaultChallenge::from_response_with(response, CryptoProvider::default())
+    }
+
+    /// As [`from_response`](Self::from_response), parsing the message keys with
+    /// `provider`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_response`](Self::from_response).
+    pub fn from_response_with<B>(
+        response: &http::Response<B>,
+        provider: CryptoProvider,
+    ) -> Result<Self> {
         let challenges = parse_challenge_headers(response.headers())?;
         let challenge = challenges
             .iter()
@@ -147,7 +161,7 @@ impl VaultChallenge {
                     "the answer has no Bearer or PoP WWW-Authenticate challenge".into(),
                 )
             })?;
-        VaultChallenge::from_challenge(challenge, response.headers())
+        VaultChallenge::from_challenge_with(challenge, response.headers(), provider)
     }
 
     /// Reads a Key Vault challenge from one parsed challenge and the answer's headers.
@@ -156,6 +170,20 @@ impl VaultChallenge {
     ///
     /// As [`from_response`](Self::from_response).
     pub fn from_challenge(challenge: &Challenge, headers: &http::HeaderMap) -> Result<Self> {
+        VaultChallenge::from_challenge_with(challenge, headers, CryptoProvider::default())
+    }
+
+    /// As [`from_challenge`](Self::from_challenge), parsing the message keys with
+    /// `provider`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_response`](Self::from_response).
+    pub fn from_challenge_with(
+        challenge: &Challenge,
+        headers: &http::HeaderMap,
+        provider: CryptoProvider,
+    ) -> Result<Self> {
         let authority_text = challenge
             .param("authorization_uri")
             .or_else(|| challenge.param("authorization"))
@@ -184,8 +212,8 @@ impl VaultChallenge {
             .param("supportspop")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let message_keys = match (
-            parse_key(headers, SIGNING_KEY_HEADER),
-            parse_key(headers, ENCRYPTION_KEY_HEADER),
+            parse_key(provider, headers, SIGNING_KEY_HEADER),
+            parse_key(provider, headers, ENCRYPTION_KEY_HEADER),
         ) {
             (Some(s), Some(e)) => {
                 let ((signing, signing_kid), (encryption, encryption_kid)) = (s?, e?);

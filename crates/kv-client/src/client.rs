@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use http::Method;
 use kv_auth::{ChallengePolicy, TokenCredential, TokenScheme, VaultChallenge};
+use kv_jose::CryptoProvider;
 use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
 
 use crate::pipeline::Operation;
@@ -26,6 +27,7 @@ pub(crate) struct Inner {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) response_keys: Arc<dyn ResponseKeySource>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) provider: CryptoProvider,
     pub(crate) challenges: RwLock<HashMap<String, Arc<VaultChallenge>>>,
     /// Token kinds to refresh on next use, because the vault's challenge changed.
     pub(crate) stale_tokens: Mutex<HashSet<TokenScheme>>,
@@ -77,8 +79,9 @@ pub struct KeyVaultClientBuilder {
     vault_url: String,
     credential: Option<Arc<dyn TokenCredential>>,
     transport: Option<Arc<dyn Transport>>,
-    response_keys: Arc<dyn ResponseKeySource>,
+    response_keys: Option<Arc<dyn ResponseKeySource>>,
     retry: RetryPolicy,
+    provider: CryptoProvider,
     api_version: String,
     tenant: Option<String>,
     challenge_policy: ChallengePolicy,
@@ -112,7 +115,16 @@ impl KeyVaultClientBuilder {
     /// prepared in the background and a fresh kid per request; see the [`ResponseKeySource`]
     /// implementations for the trade-offs).
     pub fn response_keys(mut self, source: Arc<dyn ResponseKeySource>) -> Self {
-        self.response_keys = source;
+        self.response_keys = Some(source);
+        self
+    }
+
+    /// The crypto provider for the vault's message keys and the default response keys
+    /// (default: [`CryptoProvider::default`], ring + rsa). Give the credential the same
+    /// one for its PoP keys
+    /// ([`ClientSecretCredential::crypto_provider`](kv_auth::ClientSecretCredential::crypto_provider)).
+    pub fn crypto_provider(mut self, provider: CryptoProvider) -> Self {
+        self.provider = provider;
         self
     }
 
@@ -235,8 +247,11 @@ impl KeyVaultClientBuilder {
                 transport: self
                     .transport
                     .unwrap_or_else(|| Arc::new(UreqTransport::new())),
-                response_keys: self.response_keys,
+                response_keys: self
+                    .response_keys
+                    .unwrap_or_else(|| Arc::new(RotatingKeys::with_provider(self.provider))),
                 retry: self.retry,
+                provider: self.provider,
                 challenges: RwLock::new(HashMap::new()),
                 stale_tokens: Mutex::new(HashSet::new()),
             }),
@@ -252,14 +267,20 @@ impl KeyVaultClient {
             vault_url: vault_url.into(),
             credential: None,
             transport: None,
-            response_keys: Arc::new(RotatingKeys::new()),
+            response_keys: None,
             retry: RetryPolicy::default(),
+            provider: CryptoProvider::default(),
             api_version: DEFAULT_API_VERSION.into(),
             tenant: None,
             challenge_policy: ChallengePolicy::default(),
             require_protection: false,
             allow_insecure_http: false,
         }
+    }
+
+    /// The crypto provider this client was built with.
+    pub fn provider(&self) -> CryptoProvider {
+        self.inner.provider
     }
 
     /// The vault URL, normalised (`https://myvault.vault.azure.net`).

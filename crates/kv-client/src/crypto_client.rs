@@ -41,9 +41,11 @@ impl CryptographyClient {
     pub(crate) fn new(client: KeyVaultClient, bundle: KeyBundle) -> Result<Self> {
         let id = bundle.key_id()?;
         let public = match bundle.key.kty.as_str() {
-            "RSA" | "RSA-HSM" => Some(RsaPublicKey::from_jwk(&bundle.key).map_err(|e| {
-                Error::UnexpectedAnswer(format!("the vault's key is not usable: {e}"))
-            })?),
+            "RSA" | "RSA-HSM" => Some(
+                RsaPublicKey::from_jwk_with(&bundle.key, client.provider()).map_err(|e| {
+                    Error::UnexpectedAnswer(format!("the vault's key is not usable: {e}"))
+                })?,
+            ),
             _ => None,
         };
         Ok(CryptographyClient {

@@ -121,7 +121,7 @@ impl Inner {
             if response.status() == http::StatusCode::UNAUTHORIZED && !fresh_challenge {
                 // The cached challenge is stale (new keys, new tenant, token refused):
                 // learn the new one from this answer, drop the token, retry once.
-                let renewed = match VaultChallenge::from_response(&response) {
+                let renewed = match VaultChallenge::from_response_with(&response, self.provider) {
                     Ok(c) => self.accept_challenge(c)?,
                     Err(_) => self.discover(op)?,
                 };
@@ -173,7 +173,9 @@ impl Inner {
             )))
             .into());
         }
-        Ok(self.accept_challenge(VaultChallenge::from_response(&response).map_err(Error::from)?)?)
+        Ok(self.accept_challenge(
+            VaultChallenge::from_response_with(&response, self.provider).map_err(Error::from)?,
+        )?)
     }
 
     /// Checks that a challenge may be trusted with our credentials, then caches it.

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use kv_jose::{Jwk, RsaPrivateKey};
+use kv_jose::{CryptoProvider, Jwk, RsaPrivateKey};
 
 use crate::{Error, ProtectionError, Result};
 
@@ -31,8 +31,9 @@ impl fmt::Debug for ResponseKey {
     }
 }
 
-fn generate() -> Result<RsaPrivateKey> {
-    RsaPrivateKey::generate(2048).map_err(|e| Error::Protection(ProtectionError::Protect(e)))
+fn generate(provider: CryptoProvider) -> Result<RsaPrivateKey> {
+    RsaPrivateKey::generate_with(2048, provider)
+        .map_err(|e| Error::Protection(ProtectionError::Protect(e)))
 }
 
 impl ResponseKey {
@@ -44,7 +45,7 @@ impl ResponseKey {
     pub fn generate() -> Result<Self> {
         Ok(ResponseKey::from_key(
             uuid::Uuid::new_v4().to_string(),
-            generate()?,
+            generate(CryptoProvider::default())?,
         ))
     }
 
@@ -145,6 +146,7 @@ pub struct RotatingKeys {
     shared: Arc<Shared>,
     max_uses: u64,
     max_age: Duration,
+    provider: CryptoProvider,
     generated_on_request_path: AtomicU64,
 }
 
@@ -167,6 +169,11 @@ impl RotatingKeys {
     /// A source with the defaults (a new key pair every 10 000 requests or hour),
     /// starting the first key generation in the background now.
     pub fn new() -> Self {
+        RotatingKeys::with_provider(CryptoProvider::default())
+    }
+
+    /// As [`new`](Self::new), making keys with `provider`.
+    pub fn with_provider(provider: CryptoProvider) -> Self {
         let keys = RotatingKeys {
             current: Mutex::new(None),
             shared: Arc::new(Shared {
@@ -176,6 +183,7 @@ impl RotatingKeys {
             }),
             max_uses: 10_000,
             max_age: Duration::from_secs(3600),
+            provider,
             generated_on_request_path: AtomicU64::new(0),
         };
         keys.prepare_next();
@@ -219,11 +227,11 @@ impl RotatingKeys {
             }
             next.in_flight = true;
         }
-        let shared = self.shared.clone();
+        let (shared, provider) = (self.shared.clone(), self.provider);
         let spawned = std::thread::Builder::new()
             .name("kv-client-rek".into())
             .spawn(move || {
-                let key = generate().ok().map(Arc::new);
+                let key = generate(provider).ok().map(Arc::new);
                 let mut next = shared.next.lock().unwrap_or_else(PoisonError::into_inner);
                 next.in_flight = false;
                 if key.is_some() {
@@ -260,7 +268,7 @@ impl RotatingKeys {
                 drop(next);
                 self.generated_on_request_path
                     .fetch_add(1, Ordering::Relaxed);
-                return generate().map(Arc::new);
+                return generate(self.provider).map(Arc::new);
             }
             next = self
                 .shared

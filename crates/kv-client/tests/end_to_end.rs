@@ -255,3 +255,70 @@ fn after_warm_up_no_request_generates_a_key_or_opens_a_connection() {
         "one kept-alive connection served all 60 calls"
     );
 }
+
+#[test]
+fn every_provider_pair_interoperates_over_the_wire() {
+    use kv_jose::CryptoProvider;
+    use std::sync::Arc;
+    for server in CryptoProvider::all() {
+        let emulator = kv_emulator::Emulator::builder()
+            .client(common::CLIENT_ID, common::CLIENT_SECRET)
+            .crypto_provider(server)
+            .message_keys(
+                kv_jose::test_keys::rsa_2048_a(),
+                kv_jose::test_keys::rsa_2048_b(),
+            )
+            .start()
+            .unwrap();
+        for client_side in CryptoProvider::all() {
+            let transport = Recording::new();
+            let credential =
+                kv_auth::ClientSecretCredential::new(common::CLIENT_ID, common::CLIENT_SECRET)
+                    .with_transport(transport.clone())
+                    .crypto_provider(client_side);
+            let client = kv_client::KeyVaultClient::builder(emulator.url())
+                .credential(Arc::new(credential))
+                .transport(transport)
+                .crypto_provider(client_side)
+                .build()
+                .unwrap();
+            let name = format!(
+                "pair-{}-{}",
+                server.name().replace(['+', '-'], ""),
+                client_side.name().replace(['+', '-'], "")
+            );
+            client
+                .create_key(&name, &CreateKeyOptions::rsa(2048))
+                .unwrap();
+            let w = client
+                .wrap_key(&name, None, EncryptionAlgorithm::RsaOaep, &[9; 32])
+                .unwrap();
+            let u = client
+                .unwrap_key(&name, None, EncryptionAlgorithm::RsaOaep, &w.value)
+                .unwrap();
+            assert_eq!(
+                u.value.expose_secret(),
+                &[9; 32],
+                "server {} client {}",
+                server.name(),
+                client_side.name()
+            );
+            let digest = [3u8; 48];
+            let sig = client
+                .sign(&name, None, kv_client::SignatureAlgorithm::Ps384, &digest)
+                .unwrap();
+            assert!(
+                client
+                    .verify(
+                        &name,
+                        None,
+                        kv_client::SignatureAlgorithm::Ps384,
+                        &digest,
+                        &sig.value
+                    )
+                    .unwrap()
+            );
+            client.delete_key(&name).unwrap();
+        }
+    }
+}

@@ -174,7 +174,7 @@ impl Authority {
         };
         let pop_key = match field("pop_jwk") {
             None => None,
-            Some(text) => match parse_pop_jwk(text) {
+            Some(text) => match parse_pop_jwk(text, config.provider) {
                 Ok(k) => Some(k),
                 Err(why) => {
                     return (
@@ -228,7 +228,10 @@ impl Authority {
     }
 }
 
-fn parse_pop_jwk(text: &str) -> Result<(String, RsaPublicKey), String> {
+fn parse_pop_jwk(
+    text: &str,
+    provider: kv_jose::CryptoProvider,
+) -> Result<(String, RsaPublicKey), String> {
     let jwk = Jwk::from_json(text.as_bytes()).map_err(|e| e.to_string())?;
     let kid = jwk
         .kid
@@ -238,6 +241,6 @@ fn parse_pop_jwk(text: &str) -> Result<(String, RsaPublicKey), String> {
     if jwk.is_private() {
         return Err("it contains private key material".into());
     }
-    let key = RsaPublicKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+    let key = RsaPublicKey::from_jwk_with(&jwk, provider).map_err(|e| e.to_string())?;
     Ok((kid, key))
 }

@@ -120,8 +120,11 @@ impl Vault {
                     ));
                 }
                 // Generate outside any lock: it takes tens of milliseconds.
-                let key = RsaPrivateKey::generate(usize::try_from(size).unwrap_or(2048))
-                    .map_err(|_| KvError::new(500, "InternalError", "Key generation failed."))?;
+                let key = RsaPrivateKey::generate_with(
+                    usize::try_from(size).unwrap_or(2048),
+                    self.config.provider,
+                )
+                .map_err(|_| KvError::new(500, "InternalError", "Key generation failed."))?;
                 (Material::Rsa(Arc::new(key)), &RSA_OPS)
             }
             "oct" | "oct-HSM" => {
@@ -174,11 +177,12 @@ impl Vault {
         let hsm = body.get("hsm").and_then(Value::as_bool).unwrap_or(false);
         let (material, kty, allowed): (Material, &str, &[&str]) = match jwk.kty.as_str() {
             "RSA" | "RSA-HSM" => {
-                let key = RsaPrivateKey::from_jwk(&jwk).map_err(|e| {
-                    KvError::bad_parameter(format!(
-                        "The RSA key cannot be imported: {e}. It must include its private part."
-                    ))
-                })?;
+                let key =
+                    RsaPrivateKey::from_jwk_with(&jwk, self.config.provider).map_err(|e| {
+                        KvError::bad_parameter(format!(
+                            "The RSA key cannot be imported: {e}. It must include its private part."
+                        ))
+                    })?;
                 (
                     Material::Rsa(Arc::new(key)),
                     if hsm || jwk.kty == "RSA-HSM" {
@@ -432,7 +436,7 @@ impl Vault {
             .map_err(|_| refused())?;
         let record = serde_json::from_slice::<StoredRecord>(&plain)
             .map_err(|_| refused())?
-            .into_record()?;
+            .into_record(self.config.provider)?;
         let base = self.base_url.clone();
         self.mutate(|s| {
             let id = record.name.to_ascii_lowercase();

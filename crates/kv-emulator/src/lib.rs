@@ -50,7 +50,7 @@ mod store;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kv_jose::{OctKey, RsaPrivateKey};
+use kv_jose::{CryptoProvider, OctKey, RsaPrivateKey};
 
 pub use error::StartError;
 pub use faults::{Fault, FaultRule, RandomFault};
@@ -111,6 +111,7 @@ pub(crate) struct Config {
     pub(crate) message_protection: bool,
     pub(crate) token_lifetime_secs: u64,
     pub(crate) request_log: Option<RequestLog>,
+    pub(crate) provider: CryptoProvider,
 }
 
 /// Configures and starts an emulator.
@@ -139,6 +140,7 @@ impl Emulator {
                 message_protection: true,
                 token_lifetime_secs: 3600,
                 request_log: None,
+                provider: CryptoProvider::default(),
             },
             port: 0,
             workers: 2,
@@ -195,6 +197,12 @@ impl EmulatorBuilder {
     /// Sends the request log lines to `sink` instead of standard error.
     pub fn request_log(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.config.request_log = Some(RequestLog(Arc::new(sink)));
+        self
+    }
+
+    /// Does the vault's cryptography with `provider` (default: ring + rsa).
+    pub fn crypto_provider(mut self, provider: CryptoProvider) -> Self {
+        self.config.provider = provider;
         self
     }
 
@@ -263,10 +271,12 @@ impl EmulatorBuilder {
             |what: &str| StartError::Config(format!("the data directory's {what} is unusable"));
         let (message_keys, backup_key, store, vault_keys, fresh) = match stored {
             Some(state) => {
-                let (vk, store) = state.into_store().map_err(StartError::Config)?;
-                let signing =
-                    RsaPrivateKey::from_jwk(&vk.signing).map_err(|_| corrupt("signing key"))?;
-                let encryption = RsaPrivateKey::from_jwk(&vk.encryption)
+                let (vk, store) = state
+                    .into_store(self.config.provider)
+                    .map_err(StartError::Config)?;
+                let signing = RsaPrivateKey::from_jwk_with(&vk.signing, self.config.provider)
+                    .map_err(|_| corrupt("signing key"))?;
+                let encryption = RsaPrivateKey::from_jwk_with(&vk.encryption, self.config.provider)
                     .map_err(|_| corrupt("encryption key"))?;
                 let backup = OctKey::from_jwk(&vk.backup).map_err(|_| corrupt("backup key"))?;
                 let keys = service::MessageKeys::with_kids(
@@ -279,10 +289,29 @@ impl EmulatorBuilder {
             }
             None => {
                 let (signing, encryption) = match self.message_keys {
-                    Some(keys) => keys,
+                    Some((s, e)) => {
+                        let provider = self.config.provider;
+                        let moved =
+                            |k: Arc<RsaPrivateKey>| -> Result<Arc<RsaPrivateKey>, StartError> {
+                                if k.provider() == provider {
+                                    Ok(k)
+                                } else {
+                                    k.with_provider(provider)
+                                        .map(Arc::new)
+                                        .map_err(StartError::Keys)
+                                }
+                            };
+                        (moved(s)?, moved(e)?)
+                    }
                     None => (
-                        Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
-                        Arc::new(RsaPrivateKey::generate(2048).map_err(StartError::Keys)?),
+                        Arc::new(
+                            RsaPrivateKey::generate_with(2048, self.config.provider)
+                                .map_err(StartError::Keys)?,
+                        ),
+                        Arc::new(
+                            RsaPrivateKey::generate_with(2048, self.config.provider)
+                                .map_err(StartError::Keys)?,
+                        ),
                     ),
                 };
                 let mut secret = vec![0u8; 64];

@@ -56,10 +56,13 @@ impl StoredState {
         }
     }
 
-    pub(crate) fn into_store(self) -> Result<(VaultKeys, KeyStore), String> {
+    pub(crate) fn into_store(
+        self,
+        provider: kv_jose::CryptoProvider,
+    ) -> Result<(VaultKeys, KeyStore), String> {
         let mut store = KeyStore::default();
         for r in self.keys {
-            let record = r.into_record().map_err(|e| e.message)?;
+            let record = r.into_record(provider).map_err(|e| e.message)?;
             store.keys.insert(record.name.to_ascii_lowercase(), record);
         }
         for r in self.deleted {
@@ -67,7 +70,7 @@ impl StoredState {
                 r.deleted_date.unwrap_or(0),
                 r.scheduled_purge_date.unwrap_or(0),
             );
-            let record = r.into_record().map_err(|e| e.message)?;
+            let record = r.into_record(provider).map_err(|e| e.message)?;
             store.deleted.insert(
                 record.name.to_ascii_lowercase(),
                 DeletedKey {

@@ -128,7 +128,7 @@ impl Vault {
             .clone()
             .filter(|k| !k.is_empty())
             .ok_or_else(|| protection_error("`rek.jwk` has no `kid`."))?;
-        let key = RsaPublicKey::from_jwk(&jwk)
+        let key = RsaPublicKey::from_jwk_with(&jwk, self.config.provider)
             .map_err(|e| protection_error(&format!("`rek.jwk` is not a usable RSA key: {e}")))?;
         Ok((body, ResponseKey { kid, key }))
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kv_jose::{Jwk, OctKey, RsaPrivateKey};
+use kv_jose::{CryptoProvider, Jwk, OctKey, RsaPrivateKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -39,14 +39,16 @@ impl Material {
         }
     }
 
-    fn from_private_jwk(jwk: &Jwk) -> Result<Self, kv_jose::Error> {
+    fn from_private_jwk(jwk: &Jwk, provider: CryptoProvider) -> Result<Self, kv_jose::Error> {
         match jwk.kty.as_str() {
             "oct" | "oct-HSM" => {
                 let mut oct = jwk.clone();
                 oct.kty = "oct".into();
                 Ok(Material::Oct(OctKey::from_jwk(&oct)?))
             }
-            _ => Ok(Material::Rsa(Arc::new(RsaPrivateKey::from_jwk(jwk)?))),
+            _ => Ok(Material::Rsa(Arc::new(RsaPrivateKey::from_jwk_with(
+                jwk, provider,
+            )?))),
         }
     }
 }
@@ -131,10 +133,10 @@ impl KeyVersion {
         }
     }
 
-    pub(crate) fn from_stored(s: StoredVersion) -> Result<Self, KvError> {
+    pub(crate) fn from_stored(s: StoredVersion, provider: CryptoProvider) -> Result<Self, KvError> {
         let bad = || KvError::new(500, "InternalError", "a stored key version is corrupt");
         let jwk: Jwk = serde_json::from_value(s.key.clone()).map_err(|_| bad())?;
-        let material = Material::from_private_jwk(&jwk).map_err(|_| bad())?;
+        let material = Material::from_private_jwk(&jwk, provider).map_err(|_| bad())?;
         Ok(KeyVersion {
             version: s.version,
             kty: s.kty,
@@ -294,13 +296,13 @@ impl StoredRecord {
         }
     }
 
-    pub(crate) fn into_record(self) -> Result<KeyRecord, KvError> {
+    pub(crate) fn into_record(self, provider: CryptoProvider) -> Result<KeyRecord, KvError> {
         Ok(KeyRecord {
             name: self.name,
             versions: self
                 .versions
                 .into_iter()
-                .map(KeyVersion::from_stored)
+                .map(|v| KeyVersion::from_stored(v, provider))
                 .collect::<Result<_, _>>()?,
         })
     }

@@ -66,43 +66,47 @@ fn the_reference_python_client_runs_the_seed_flow_against_the_emulator() {
         return;
     }
     let python = reference_python();
-    let emulator = kv_emulator::Emulator::builder()
-        .client("interop-client", "interop-secret")
-        .message_keys(
-            kv_jose::test_keys::rsa_2048_a(),
-            kv_jose::test_keys::rsa_2048_b(),
-        )
-        .start()
-        .unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/reference_flow.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .env("AZURE_VAULT_URL", emulator.url())
-        .env("AZURE_CLIENT_ID", "interop-client")
-        .env("AZURE_CLIENT_SECRET", "interop-secret")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "reference flow failed ({}):\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
-    assert_eq!(report["match"], true);
-    assert_eq!(report["original"], report["unwrapped"]);
-    assert_eq!(report["wrapped_len"], 256);
-    let operations = report["operations"].as_object().unwrap();
-    assert_eq!(operations.len(), 3 * 2 + 6 + 8, "{operations:?}");
-    for (name, ok) in operations {
-        assert_eq!(ok, true, "the reference client's {name} failed");
+    // The same flow against the emulator under every crypto provider.
+    for provider in kv_jose::CryptoProvider::all() {
+        let emulator = kv_emulator::Emulator::builder()
+            .client("interop-client", "interop-secret")
+            .crypto_provider(provider)
+            .message_keys(
+                kv_jose::test_keys::rsa_2048_a(),
+                kv_jose::test_keys::rsa_2048_b(),
+            )
+            .start()
+            .unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/reference_flow.py");
+        let out = Command::new(&python)
+            .arg(&script)
+            .env("AZURE_VAULT_URL", emulator.url())
+            .env("AZURE_CLIENT_ID", "interop-client")
+            .env("AZURE_CLIENT_SECRET", "interop-secret")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "reference flow failed ({}):\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(report["match"], true);
+        assert_eq!(report["original"], report["unwrapped"]);
+        assert_eq!(report["wrapped_len"], 256);
+        let operations = report["operations"].as_object().unwrap();
+        assert_eq!(operations.len(), 3 * 2 + 6 + 8, "{operations:?}");
+        for (name, ok) in operations {
+            assert_eq!(ok, true, "the reference client's {name} failed");
+        }
+        // Every key operation reached the vault protected, with a PoP token: the seed's
+        // wrap and unwrap, 3 algorithms x (encrypt, decrypt, wrap, unwrap), and
+        // 6 algorithms x (sign, verify good, verify bad).
+        let stats = emulator.vault().stats();
+        assert_eq!(stats.protected_requests, 2 + 12 + 18, "{stats:?}");
+        assert!(stats.pop_tokens_issued >= 1, "{stats:?}");
+        assert_eq!(stats.refused_unprotected, 0, "{stats:?}");
     }
-    // Every key operation reached the vault protected, with a PoP token: the seed's
-    // wrap and unwrap, 3 algorithms x (encrypt, decrypt, wrap, unwrap), and
-    // 6 algorithms x (sign, verify good, verify bad).
-    let stats = emulator.vault().stats();
-    assert_eq!(stats.protected_requests, 2 + 12 + 18, "{stats:?}");
-    assert!(stats.pop_tokens_issued >= 1, "{stats:?}");
-    assert_eq!(stats.refused_unprotected, 0, "{stats:?}");
 }

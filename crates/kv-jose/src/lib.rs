@@ -47,6 +47,7 @@
 
 mod alg;
 pub mod b64;
+mod backend;
 mod content;
 mod error;
 pub mod hazmat;
@@ -58,10 +59,12 @@ mod keymgmt;
 mod oct_key;
 mod rsa_key;
 mod secret;
+pub mod stats;
 #[doc(hidden)]
 pub mod test_keys;
 
 pub use alg::{EncAlg, KeyAlg, KeyKind, SigAlg};
+pub use backend::CryptoProvider;
 pub use error::{Error, Result};
 pub use header::{MAX_HEADER_LEN, MAX_SERIALIZED_LEN};
 pub use jwe::{Jwe, JweHeader};

@@ -1,16 +1,17 @@
-//! RSA keys, parsed once into the crypto libraries' own key types.
+//! RSA keys, parsed once into a provider's own key objects.
 //!
-//! Signing and verification use `ring`; RSA encryption, decryption and key generation
-//! use the `rsa` crate (ring has none of them). Both forms are built when the key is
-//! made, never per operation.
+//! Which library does the work is the [`CryptoProvider`]'s business (by default
+//! `ring` signs and verifies, the `rsa` crate encrypts, decrypts and generates); the
+//! key objects are built when the key is made, never per operation.
 
 use std::fmt;
+use std::sync::Arc;
 
-use ring::signature::{self as rs, RsaKeyPair, RsaPublicKeyComponents};
+use rsa::BoxedUint;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
-use rsa::{BoxedUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss};
 use zeroize::Zeroizing;
 
+use crate::backend::{CryptoProvider, PrivateOps, PrivateParts, PublicOps};
 use crate::jwk::trim_leading_zeros;
 use crate::{Error, Jwk, KeyAlg, Result, Secret, SigAlg};
 
@@ -25,13 +26,15 @@ pub struct RsaPublicKey {
     n: Vec<u8>,
     e: Vec<u8>,
     bits: usize,
-    encrypter: rsa::PublicKey,
+    provider: CryptoProvider,
+    ops: Arc<dyn PublicOps>,
 }
 
 impl fmt::Debug for RsaPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaPublicKey")
             .field("bits", &self.bits)
+            .field("provider", &self.provider.name())
             .finish_non_exhaustive()
     }
 }
@@ -51,42 +54,69 @@ fn bit_len(n: &[u8]) -> usize {
     }
 }
 
+fn check_digest(alg: SigAlg, digest: &[u8]) -> Result<()> {
+    if digest.len() == alg.digest_len() {
+        Ok(())
+    } else {
+        Err(Error::InvalidKey(
+            "the digest length does not match the algorithm",
+        ))
+    }
+}
+
 impl RsaPublicKey {
-    /// Builds a key from big-endian modulus and public exponent (leading zeros allowed).
+    /// Builds a key from big-endian modulus and public exponent (leading zeros
+    /// allowed), with the default provider.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidKey`] for a modulus outside
     /// [`MIN_RSA_BITS`]..=[`MAX_RSA_BITS`] or an invalid exponent.
     pub fn from_components(n: &[u8], e: &[u8]) -> Result<Self> {
+        RsaPublicKey::from_components_with(n, e, CryptoProvider::default())
+    }
+
+    /// As [`from_components`](Self::from_components), with `provider`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_components`](Self::from_components).
+    pub fn from_components_with(n: &[u8], e: &[u8], provider: CryptoProvider) -> Result<Self> {
         let n = trim_leading_zeros(n).to_vec();
         let e = trim_leading_zeros(e).to_vec();
         let bits = bit_len(&n);
         if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
             return Err(Error::InvalidKey("RSA modulus must be 2048 to 8192 bits"));
         }
-        if e.len() > 4 {
-            return Err(Error::InvalidKey("RSA public exponent is too large"));
+        if e.len() > 4 || e.last().is_none_or(|b| b % 2 == 0) {
+            return Err(Error::InvalidKey("RSA public exponent is invalid"));
         }
-        let encrypter = rsa::PublicKey::new(
-            BoxedUint::from_be_slice_vartime(&n),
-            BoxedUint::from_be_slice_vartime(&e),
-        )
-        .map_err(|_| Error::InvalidKey("RSA public key is invalid"))?;
+        let ops = provider.backend().public(&n, &e)?;
         Ok(RsaPublicKey {
             n,
             e,
             bits,
-            encrypter,
+            provider,
+            ops: Arc::from(ops),
         })
     }
 
-    /// Builds a key from an RSA JWK (`kty` `RSA` or `RSA-HSM`); private members are ignored.
+    /// Builds a key from an RSA JWK (`kty` `RSA` or `RSA-HSM`); private members are
+    /// ignored. Default provider.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidKey`] for another `kty`, a missing `n` or `e`, or a bad size.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self> {
+        RsaPublicKey::from_jwk_with(jwk, CryptoProvider::default())
+    }
+
+    /// As [`from_jwk`](Self::from_jwk), with `provider`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_jwk`](Self::from_jwk).
+    pub fn from_jwk_with(jwk: &Jwk, provider: CryptoProvider) -> Result<Self> {
         check_rsa_kty(jwk)?;
         let n = jwk
             .n
@@ -96,7 +126,7 @@ impl RsaPublicKey {
             .e
             .as_deref()
             .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
-        RsaPublicKey::from_components(n, e)
+        RsaPublicKey::from_components_with(n, e, provider)
     }
 
     /// The public JWK (`kty`, `n`, `e`; no `kid`).
@@ -119,26 +149,18 @@ impl RsaPublicKey {
         &self.e
     }
 
+    /// The provider doing this key's operations.
+    pub fn provider(&self) -> CryptoProvider {
+        self.provider
+    }
+
     /// Verifies `signature` over `message` with `alg`.
     ///
     /// # Errors
     ///
     /// [`Error::BadSignature`] when it does not verify.
     pub fn verify(&self, alg: SigAlg, message: &[u8], signature: &[u8]) -> Result<()> {
-        let params: &rs::RsaParameters = match alg {
-            SigAlg::Rs256 => &rs::RSA_PKCS1_2048_8192_SHA256,
-            SigAlg::Rs384 => &rs::RSA_PKCS1_2048_8192_SHA384,
-            SigAlg::Rs512 => &rs::RSA_PKCS1_2048_8192_SHA512,
-            SigAlg::Ps256 => &rs::RSA_PSS_2048_8192_SHA256,
-            SigAlg::Ps384 => &rs::RSA_PSS_2048_8192_SHA384,
-            SigAlg::Ps512 => &rs::RSA_PSS_2048_8192_SHA512,
-        };
-        RsaPublicKeyComponents {
-            n: &self.n,
-            e: &self.e,
-        }
-        .verify(params, message, signature)
-        .map_err(|_| Error::BadSignature)
+        self.ops.verify(alg, message, signature)
     }
 
     /// Verifies `signature` over an already computed `digest` (Key Vault's `verify`).
@@ -148,21 +170,8 @@ impl RsaPublicKey {
     /// [`Error::InvalidKey`] for a digest of the wrong length for `alg`;
     /// [`Error::BadSignature`] when it does not verify.
     pub fn verify_digest(&self, alg: SigAlg, digest: &[u8], signature: &[u8]) -> Result<()> {
-        if digest.len() != alg.digest_len() {
-            return Err(Error::InvalidKey(
-                "the digest length does not match the algorithm",
-            ));
-        }
-        let k = &self.encrypter;
-        let outcome = match alg {
-            SigAlg::Rs256 => k.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), digest, signature),
-            SigAlg::Rs384 => k.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), digest, signature),
-            SigAlg::Rs512 => k.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), digest, signature),
-            SigAlg::Ps256 => k.verify(Pss::<sha2::Sha256>::new(), digest, signature),
-            SigAlg::Ps384 => k.verify(Pss::<sha2::Sha384>::new(), digest, signature),
-            SigAlg::Ps512 => k.verify(Pss::<sha2::Sha512>::new(), digest, signature),
-        };
-        outcome.map_err(|_| Error::BadSignature)
+        check_digest(alg, digest)?;
+        self.ops.verify_digest(alg, digest, signature)
     }
 
     /// Encrypts a short `message` (a key, typically) with `alg`.
@@ -172,23 +181,7 @@ impl RsaPublicKey {
     /// [`Error::Crypto`] when the message is too long for the key and padding;
     /// [`Error::InvalidKey`] for a non-RSA `alg`.
     pub fn encrypt(&self, alg: KeyAlg, message: &[u8]) -> Result<Vec<u8>> {
-        let mut rng = getrandom::SysRng;
-        let out = match alg {
-            KeyAlg::RsaOaep => self
-                .encrypter
-                .encrypt(&mut rng, Oaep::<sha1::Sha1>::new(), message),
-            KeyAlg::RsaOaep256 => {
-                self.encrypter
-                    .encrypt(&mut rng, Oaep::<sha2::Sha256>::new(), message)
-            }
-            KeyAlg::Rsa1_5 => self.encrypter.encrypt(&mut rng, Pkcs1v15Encrypt, message),
-            _ => {
-                return Err(Error::InvalidKey(
-                    "an RSA key encrypts only with RSA-OAEP, RSA-OAEP-256 or RSA1_5",
-                ));
-            }
-        };
-        out.map_err(|_| Error::Crypto("RSA encryption failed (message too long for the key?)"))
+        self.ops.encrypt(alg, message)
     }
 }
 
@@ -201,18 +194,19 @@ fn check_rsa_kty(jwk: &Jwk) -> Result<()> {
 
 /// An RSA private key: signs and decrypts.
 ///
-/// Holds the key both as a `ring` key pair (signing) and as an `rsa` key (decryption),
-/// built once. `Debug` shows only the modulus size.
+/// `Debug` shows only the modulus size and provider. The private members are kept
+/// (zeroized on drop) to export the key and to move it to another provider.
 pub struct RsaPrivateKey {
     public: RsaPublicKey,
-    signer: RsaKeyPair,
-    decrypter: rsa::PrivateKey,
+    parts: PrivateParts,
+    ops: Box<dyn PrivateOps>,
 }
 
 impl fmt::Debug for RsaPrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaPrivateKey")
             .field("bits", &self.public.bits)
+            .field("provider", &self.public.provider.name())
             .finish_non_exhaustive()
     }
 }
@@ -221,8 +215,12 @@ fn secret_bytes(v: &BoxedUint) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(v.to_be_bytes_trimmed_vartime().into_vec())
 }
 
+fn uint(bytes: &[u8]) -> BoxedUint {
+    BoxedUint::from_be_slice_vartime(trim_leading_zeros(bytes))
+}
+
 impl RsaPrivateKey {
-    /// Generates a fresh key with public exponent 65537.
+    /// Generates a fresh key with public exponent 65537, with the default provider.
     ///
     /// This is slow (tens of milliseconds for 2048 bits, optimised): keep it off hot paths.
     ///
@@ -231,28 +229,56 @@ impl RsaPrivateKey {
     /// [`Error::InvalidKey`] for a size outside 2048..=8192 bits or not a multiple of 8,
     /// [`Error::Crypto`] if generation fails.
     pub fn generate(bits: usize) -> Result<Self> {
+        RsaPrivateKey::generate_with(bits, CryptoProvider::default())
+    }
+
+    /// As [`generate`](Self::generate), with `provider` (generation itself is done by
+    /// the `rsa` crate, which is the fastest here; the key is then imported).
+    ///
+    /// # Errors
+    ///
+    /// As [`generate`](Self::generate).
+    pub fn generate_with(bits: usize, provider: CryptoProvider) -> Result<Self> {
         if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) || !bits.is_multiple_of(8) {
             return Err(Error::InvalidKey("RSA key size must be 2048 to 8192 bits"));
         }
         let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits)
             .map_err(|_| Error::Crypto("RSA key generation failed"))?;
-        RsaPrivateKey::from_rsa(key)
+        crate::stats::count_key_generation();
+        RsaPrivateKey::assemble(key, provider)
     }
 
-    /// Builds a key from an RSA private JWK. `d` is required; `p` and `q` come together
-    /// or not at all (then they are recovered); `dp`, `dq` and `qi` are optional, but
-    /// checked if present. Multi-prime keys (`oth`) are not supported.
+    /// Builds a key from an RSA private JWK, with the default provider. `d` is
+    /// required; `p` and `q` come together or not at all (then they are recovered);
+    /// `dp`, `dq` and `qi` are optional, but checked if present. Multi-prime keys
+    /// (`oth`) are not supported.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidKey`] for a missing member, a multi-prime key, or values that do
     /// not form a consistent key.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self> {
+        RsaPrivateKey::from_jwk_with(jwk, CryptoProvider::default())
+    }
+
+    /// As [`from_jwk`](Self::from_jwk), with `provider`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_jwk`](Self::from_jwk).
+    pub fn from_jwk_with(jwk: &Jwk, provider: CryptoProvider) -> Result<Self> {
         check_rsa_kty(jwk)?;
-        let public = RsaPublicKey::from_jwk(jwk)?;
+        let n = jwk
+            .n
+            .as_deref()
+            .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
+        let e = jwk
+            .e
+            .as_deref()
+            .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
         let member = |m: &Option<Secret<Vec<u8>>>, msg| {
             m.as_ref()
-                .map(|s| BoxedUint::from_be_slice_vartime(trim_leading_zeros(s.expose_secret())))
+                .map(|s| uint(s.expose_secret()))
                 .ok_or(Error::InvalidKey(msg))
         };
         let d = member(&jwk.d, "RSA private JWK has no `d`")?;
@@ -270,22 +296,16 @@ impl RsaPrivateKey {
                 ));
             }
         };
-        let key = rsa::PrivateKey::from_components(
-            BoxedUint::from_be_slice_vartime(public.n()),
-            BoxedUint::from_be_slice_vartime(public.e()),
-            d,
-            primes,
-        )
-        .map_err(|_| Error::InvalidKey("RSA private key members are inconsistent"))?;
-        let this = RsaPrivateKey::from_rsa(key)?;
-        let computed = this.to_private_jwk();
+        let key = rsa::PrivateKey::from_components(uint(n), uint(e), d, primes)
+            .map_err(|_| Error::InvalidKey("RSA private key members are inconsistent"))?;
+        let this = RsaPrivateKey::assemble(key, provider)?;
         for (given, ours) in [
-            (&jwk.dp, &computed.dp),
-            (&jwk.dq, &computed.dq),
-            (&jwk.qi, &computed.qi),
+            (&jwk.dp, &this.parts.dp),
+            (&jwk.dq, &this.parts.dq),
+            (&jwk.qi, &this.parts.qi),
         ] {
-            if let (Some(given), Some(ours)) = (given, ours)
-                && trim_leading_zeros(given.expose_secret()) != ours.expose_secret().as_slice()
+            if let Some(given) = given
+                && trim_leading_zeros(given.expose_secret()) != ours.as_slice()
             {
                 return Err(Error::InvalidKey("RSA CRT members do not match the key"));
             }
@@ -293,38 +313,42 @@ impl RsaPrivateKey {
         Ok(this)
     }
 
-    fn from_rsa(key: rsa::PrivateKey) -> Result<Self> {
-        let n = key.n_bytes();
-        let e = key.e_bytes();
-        let public = RsaPublicKey::from_components(&n, &e)?;
+    /// The same key, done by another provider.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] if the provider refuses the key.
+    pub fn with_provider(&self, provider: CryptoProvider) -> Result<Self> {
+        let p = &self.parts;
+        let key = rsa::PrivateKey::from_components(
+            uint(self.public.n()),
+            uint(self.public.e()),
+            uint(&p.d),
+            vec![uint(&p.p), uint(&p.q)],
+        )
+        .map_err(|_| Error::InvalidKey("RSA private key members are inconsistent"))?;
+        RsaPrivateKey::assemble(key, provider)
+    }
+
+    /// Completes the members (CRT values) and builds the provider's key objects.
+    fn assemble(key: rsa::PrivateKey, provider: CryptoProvider) -> Result<Self> {
+        let public = RsaPublicKey::from_components_with(&key.n_bytes(), &key.e_bytes(), provider)?;
         let [p, q] = key.primes() else {
             return Err(Error::InvalidKey("multi-prime RSA keys are not supported"));
         };
-        let d = secret_bytes(key.d());
-        let p = secret_bytes(p.as_ref());
-        let q = secret_bytes(q.as_ref());
         let missing = Error::InvalidKey("RSA CRT values could not be computed");
-        let dp = secret_bytes(key.dp().ok_or(missing.clone())?);
-        let dq = secret_bytes(key.dq().ok_or(missing.clone())?);
-        let qi = secret_bytes(&key.crt_coefficient().ok_or(missing)?);
-        let signer = RsaKeyPair::from_components(&ring::rsa::KeyPairComponents {
-            public_key: ring::rsa::PublicKeyComponents {
-                n: public.n(),
-                e: public.e(),
-            },
-            d: d.as_slice(),
-            p: p.as_slice(),
-            q: q.as_slice(),
-            dP: dp.as_slice(),
-            dQ: dq.as_slice(),
-            qInv: qi.as_slice(),
-        })
-        .map_err(|_| Error::InvalidKey("RSA private key rejected by ring"))?;
-        Ok(RsaPrivateKey {
-            public,
-            signer,
-            decrypter: key,
-        })
+        let parts = PrivateParts {
+            d: secret_bytes(key.d()),
+            p: secret_bytes(p.as_ref()),
+            q: secret_bytes(q.as_ref()),
+            dp: secret_bytes(key.dp().ok_or(missing.clone())?),
+            dq: secret_bytes(key.dq().ok_or(missing.clone())?),
+            qi: secret_bytes(&key.crt_coefficient().ok_or(missing)?),
+        };
+        let ops = provider
+            .backend()
+            .private(public.n(), public.e(), &parts, key)?;
+        Ok(RsaPrivateKey { public, parts, ops })
     }
 
     /// The public half.
@@ -332,19 +356,21 @@ impl RsaPrivateKey {
         &self.public
     }
 
+    /// The provider doing this key's operations.
+    pub fn provider(&self) -> CryptoProvider {
+        self.public.provider
+    }
+
     /// The full private JWK (all eight RSA members; no `kid`).
     pub fn to_private_jwk(&self) -> Jwk {
-        let k = &self.decrypter;
-        let secret = |v: &BoxedUint| Some(Secret::new(secret_bytes(v).to_vec()));
+        let secret = |v: &Zeroizing<Vec<u8>>| Some(Secret::new(v.to_vec()));
         let mut jwk = self.public.to_jwk();
-        jwk.d = secret(k.d());
-        if let [p, q] = k.primes() {
-            jwk.p = secret(p.as_ref());
-            jwk.q = secret(q.as_ref());
-        }
-        jwk.dp = k.dp().and_then(secret);
-        jwk.dq = k.dq().and_then(secret);
-        jwk.qi = k.crt_coefficient().as_ref().and_then(secret);
+        jwk.d = secret(&self.parts.d);
+        jwk.p = secret(&self.parts.p);
+        jwk.q = secret(&self.parts.q);
+        jwk.dp = secret(&self.parts.dp);
+        jwk.dq = secret(&self.parts.dq);
+        jwk.qi = secret(&self.parts.qi);
         jwk
     }
 
@@ -354,24 +380,7 @@ impl RsaPrivateKey {
     ///
     /// [`Error::Crypto`] if the platform RNG fails.
     pub fn sign(&self, alg: SigAlg, message: &[u8]) -> Result<Vec<u8>> {
-        let padding: &dyn rs::RsaEncoding = match alg {
-            SigAlg::Rs256 => &rs::RSA_PKCS1_SHA256,
-            SigAlg::Rs384 => &rs::RSA_PKCS1_SHA384,
-            SigAlg::Rs512 => &rs::RSA_PKCS1_SHA512,
-            SigAlg::Ps256 => &rs::RSA_PSS_SHA256,
-            SigAlg::Ps384 => &rs::RSA_PSS_SHA384,
-            SigAlg::Ps512 => &rs::RSA_PSS_SHA512,
-        };
-        let mut signature = vec![0; self.signer.public().modulus_len()];
-        self.signer
-            .sign(
-                padding,
-                &ring::rand::SystemRandom::new(),
-                message,
-                &mut signature,
-            )
-            .map_err(|_| Error::Crypto("RSA signing failed"))?;
-        Ok(signature)
+        self.ops.sign(alg, message)
     }
 
     /// Signs an already computed `digest` (Key Vault's `sign`), blinded.
@@ -381,40 +390,21 @@ impl RsaPrivateKey {
     /// [`Error::InvalidKey`] for a digest of the wrong length for `alg`;
     /// [`Error::Crypto`] if signing fails.
     pub fn sign_digest(&self, alg: SigAlg, digest: &[u8]) -> Result<Vec<u8>> {
-        if digest.len() != alg.digest_len() {
-            return Err(Error::InvalidKey(
-                "the digest length does not match the algorithm",
-            ));
-        }
-        let k = &self.decrypter;
-        let mut rng = getrandom::SysRng;
-        let out = match alg {
-            SigAlg::Rs256 => k.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), digest),
-            SigAlg::Rs384 => k.sign(Pkcs1v15Sign::new::<sha2::Sha384>(), digest),
-            SigAlg::Rs512 => k.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), digest),
-            SigAlg::Ps256 => k.sign_with_rng(&mut rng, Pss::<sha2::Sha256>::new(), digest),
-            SigAlg::Ps384 => k.sign_with_rng(&mut rng, Pss::<sha2::Sha384>::new(), digest),
-            SigAlg::Ps512 => k.sign_with_rng(&mut rng, Pss::<sha2::Sha512>::new(), digest),
-        };
-        out.map_err(|_| Error::Crypto("RSA signing failed"))
+        check_digest(alg, digest)?;
+        self.ops.sign_digest(alg, digest)
     }
 
     /// Decrypts `ciphertext` with `alg`.
     ///
-    /// `RSA1_5` uses implicit rejection: a bad padding yields a pseudo-random message
-    /// rather than an error, so callers must authenticate what they decrypt.
+    /// With the default provider, `RSA1_5` uses implicit rejection: a bad padding
+    /// yields a pseudo-random message rather than an error, so callers must
+    /// authenticate what they decrypt (JWE does). Other providers may return
+    /// [`Error::Decrypt`] instead.
     ///
     /// # Errors
     ///
     /// [`Error::Decrypt`], without detail.
     pub fn decrypt(&self, alg: KeyAlg, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let k = &self.decrypter;
-        let out = match alg {
-            KeyAlg::RsaOaep => k.decrypt(Oaep::<sha1::Sha1>::new(), ciphertext),
-            KeyAlg::RsaOaep256 => k.decrypt(Oaep::<sha2::Sha256>::new(), ciphertext),
-            KeyAlg::Rsa1_5 => k.decrypt(Pkcs1v15Encrypt, ciphertext),
-            _ => return Err(Error::Decrypt),
-        };
-        out.map(Zeroizing::new).map_err(|_| Error::Decrypt)
+        self.ops.decrypt(alg, ciphertext)
     }
 }

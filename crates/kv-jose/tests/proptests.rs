@@ -2,12 +2,32 @@
 //! single-bit change to any part of a JWS or JWE makes it fail.
 #![allow(clippy::unwrap_used)]
 
-use kv_jose::test_keys::rsa_2048_a;
+use std::sync::{Arc, OnceLock};
+
 use kv_jose::{
-    DecryptionKey, EncAlg, EncryptionKey, Jwe, JweHeader, Jws, JwsHeader, KeyAlg, KeyKind, OctKey,
-    SigAlg, b64,
+    CryptoProvider, DecryptionKey, EncAlg, EncryptionKey, Jwe, JweHeader, Jws, JwsHeader, KeyAlg,
+    KeyKind, OctKey, RsaPrivateKey, SigAlg, b64,
 };
 use proptest::prelude::*;
+
+/// Test key A in every compiled-in provider, made once.
+fn keys() -> &'static [Arc<RsaPrivateKey>] {
+    static KEYS: OnceLock<Vec<Arc<RsaPrivateKey>>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        CryptoProvider::all()
+            .into_iter()
+            .map(|p| Arc::new(kv_jose::test_keys::rsa_2048_a().with_provider(p).unwrap()))
+            .collect()
+    })
+}
+
+fn rsa_2048_a() -> Arc<RsaPrivateKey> {
+    keys()[0].clone()
+}
+
+fn provider_index() -> impl Strategy<Value = usize> {
+    0..keys().len()
+}
 
 fn oct_for(alg: KeyAlg, enc: EncAlg) -> Option<OctKey> {
     match alg.key_kind() {
@@ -21,9 +41,9 @@ fn pairs() -> impl Strategy<Value = (KeyAlg, EncAlg)> {
     (0..KeyAlg::ALL.len(), 0..EncAlg::ALL.len()).prop_map(|(a, e)| (KeyAlg::ALL[a], EncAlg::ALL[e]))
 }
 
-fn encrypt(alg: KeyAlg, enc: EncAlg, plaintext: &[u8]) -> (Jwe, Option<OctKey>) {
+fn encrypt(pi: usize, alg: KeyAlg, enc: EncAlg, plaintext: &[u8]) -> (Jwe, Option<OctKey>) {
     let oct = oct_for(alg, enc);
-    let rsa = rsa_2048_a();
+    let rsa = keys()[pi].clone();
     let key: EncryptionKey<'_> = match &oct {
         Some(k) => k.into(),
         None => rsa.public().into(),
@@ -34,8 +54,9 @@ fn encrypt(alg: KeyAlg, enc: EncAlg, plaintext: &[u8]) -> (Jwe, Option<OctKey>) 
     )
 }
 
-fn decrypt(jwe: &Jwe, oct: &Option<OctKey>) -> Result<Vec<u8>, kv_jose::Error> {
-    let rsa = rsa_2048_a();
+fn decrypt(pi: usize, jwe: &Jwe, oct: &Option<OctKey>) -> Result<Vec<u8>, kv_jose::Error> {
+    // Encrypt with one provider, decrypt with the other: they must interoperate.
+    let rsa = keys()[(pi + 1) % keys().len()].clone();
     let key: DecryptionKey<'_> = match oct {
         Some(k) => k.into(),
         None => (&*rsa).into(),
@@ -48,8 +69,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn jwe_round_trips_for_every_pair_and_serialization((alg, enc) in pairs(), plaintext in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let (jwe, oct) = encrypt(alg, enc, &plaintext);
+    fn jwe_round_trips_for_every_pair_and_serialization(pi in provider_index(), (alg, enc) in pairs(), plaintext in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let (jwe, oct) = encrypt(pi, alg, enc, &plaintext);
         let forms = [
             Jwe::parse_compact(&jwe.to_compact().unwrap()).unwrap(),
             Jwe::parse_flattened(jwe.to_json().as_bytes()).unwrap(),
@@ -57,13 +78,13 @@ proptest! {
         ];
         for form in forms {
             prop_assert_eq!(form.header().alg(), alg);
-            prop_assert_eq!(&decrypt(&form, &oct).unwrap(), &plaintext);
+            prop_assert_eq!(&decrypt(pi, &form, &oct).unwrap(), &plaintext);
         }
     }
 
     #[test]
-    fn any_single_bit_flip_in_a_jwe_fails((alg, enc) in pairs(), part in 0usize..5, bit in any::<proptest::sample::Index>()) {
-        let (jwe, oct) = encrypt(alg, enc, b"attack at dawn");
+    fn any_single_bit_flip_in_a_jwe_fails(pi in provider_index(), (alg, enc) in pairs(), part in 0usize..5, bit in any::<proptest::sample::Index>()) {
+        let (jwe, oct) = encrypt(pi, alg, enc, b"attack at dawn");
         let compact = jwe.to_compact().unwrap();
         let mut parts: Vec<Vec<u8>> = compact.split('.').map(|p| b64::decode("p", p).unwrap()).collect();
         // `dir` has an empty encrypted key: flip the IV instead.
@@ -72,14 +93,14 @@ proptest! {
         let i = bit.index(bits);
         parts[part][i / 8] ^= 1 << (i % 8);
         let tampered: Vec<String> = parts.iter().map(|p| b64::encode(p)).collect();
-        let outcome = Jwe::parse_compact(&tampered.join(".")).and_then(|j| decrypt(&j, &oct));
+        let outcome = Jwe::parse_compact(&tampered.join(".")).and_then(|j| decrypt(pi, &j, &oct));
         prop_assert!(outcome.is_err(), "flip of bit {} in part {} decrypted", i, part);
     }
 
     #[test]
-    fn jws_round_trips_for_every_alg(alg_index in 0..SigAlg::ALL.len(), payload in proptest::collection::vec(any::<u8>(), 0..200)) {
+    fn jws_round_trips_for_every_alg(pi in provider_index(), alg_index in 0..SigAlg::ALL.len(), payload in proptest::collection::vec(any::<u8>(), 0..200)) {
         let alg = SigAlg::ALL[alg_index];
-        let key = rsa_2048_a();
+        let key = keys()[pi].clone();
         let jws = Jws::sign(&JwsHeader::new(alg), &payload, &key).unwrap();
         for form in [Jws::parse_compact(&jws.to_compact().unwrap()).unwrap(), Jws::parse_flattened(jws.to_json().as_bytes()).unwrap(), Jws::parse_json(jws.to_general_json().as_bytes()).unwrap()] {
             let verified = form.verify(key.public(), &[alg]).unwrap();
@@ -88,9 +109,9 @@ proptest! {
     }
 
     #[test]
-    fn any_single_bit_flip_in_a_jws_fails(alg_index in 0..SigAlg::ALL.len(), part in 0usize..3, bit in any::<proptest::sample::Index>()) {
+    fn any_single_bit_flip_in_a_jws_fails(pi in provider_index(), alg_index in 0..SigAlg::ALL.len(), part in 0usize..3, bit in any::<proptest::sample::Index>()) {
         let alg = SigAlg::ALL[alg_index];
-        let key = rsa_2048_a();
+        let key = keys()[pi].clone();
         let compact = Jws::sign(&JwsHeader::new(alg).with_kid("k"), b"pay me", &key).unwrap().to_compact().unwrap();
         let mut parts: Vec<Vec<u8>> = compact.split('.').map(|p| b64::decode("p", p).unwrap()).collect();
         let i = bit.index(parts[part].len() * 8);

@@ -225,28 +225,30 @@ fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
 #[test]
 fn every_key_unwrap_failure_is_the_same_opaque_error() {
     let header = |alg| JweHeader::new(alg, EncAlg::A128CbcHs256);
-    let key = rsa_2048_a();
-    for alg in [KeyAlg::RsaOaep, KeyAlg::RsaOaep256, KeyAlg::Rsa1_5] {
-        let jwe = Jwe::encrypt(b"plaintext", &header(alg), key.public()).unwrap();
-        let mut v: Value = serde_json::from_str(&jwe.to_json()).unwrap();
-        // A ciphertext for another key, garbage, a truncated key, a wrong tag.
-        let other = Jwe::encrypt(b"plaintext", &header(alg), rsa_2048_b().public()).unwrap();
-        let other_ek: Value = serde_json::from_str(&other.to_json()).unwrap();
-        let variants = [
-            ("encrypted_key", other_ek["encrypted_key"].clone()),
-            ("encrypted_key", b64::encode(&[0x42; 256]).into()),
-            ("encrypted_key", b64::encode(&[0x42; 16]).into()),
-            ("tag", b64::encode(&[0; 16]).into()),
-        ];
-        for (member, value) in variants {
-            let saved = v[member].clone();
-            v[member] = value;
-            let err = Jwe::parse_json(v.to_string().as_bytes())
-                .unwrap()
-                .decrypt(&*key, KeyAlg::ALL, EncAlg::ALL)
-                .unwrap_err();
-            assert_eq!(err, Error::Decrypt, "{alg} {member}");
-            v[member] = saved;
+    for provider in kv_jose::CryptoProvider::all() {
+        let key = rsa_2048_a().with_provider(provider).unwrap();
+        for alg in [KeyAlg::RsaOaep, KeyAlg::RsaOaep256, KeyAlg::Rsa1_5] {
+            let jwe = Jwe::encrypt(b"plaintext", &header(alg), key.public()).unwrap();
+            let mut v: Value = serde_json::from_str(&jwe.to_json()).unwrap();
+            // A ciphertext for another key, garbage, a truncated key, a wrong tag.
+            let other = Jwe::encrypt(b"plaintext", &header(alg), rsa_2048_b().public()).unwrap();
+            let other_ek: Value = serde_json::from_str(&other.to_json()).unwrap();
+            let variants = [
+                ("encrypted_key", other_ek["encrypted_key"].clone()),
+                ("encrypted_key", b64::encode(&[0x42; 256]).into()),
+                ("encrypted_key", b64::encode(&[0x42; 16]).into()),
+                ("tag", b64::encode(&[0; 16]).into()),
+            ];
+            for (member, value) in variants {
+                let saved = v[member].clone();
+                v[member] = value;
+                let err = Jwe::parse_json(v.to_string().as_bytes())
+                    .unwrap()
+                    .decrypt(&key, KeyAlg::ALL, EncAlg::ALL)
+                    .unwrap_err();
+                assert_eq!(err, Error::Decrypt, "{} {alg} {member}", provider.name());
+                v[member] = saved;
+            }
         }
     }
     let kek = OctKey::new(vec![7; 16]);
