@@ -110,7 +110,6 @@ impl Vault {
     pub(crate) fn create(&self, name: &str, body: &Value) -> Result<Value, KvError> {
         check_name(name)?;
         let kty = body.get("kty").and_then(Value::as_str).unwrap_or_default();
-        let attrs = body.get("attributes");
         let (material, allowed): (Material, &[&str]) = match kty {
             "RSA" | "RSA-HSM" => {
                 let size = body.get("key_size").and_then(Value::as_u64).unwrap_or(2048);
@@ -145,8 +144,23 @@ impl Vault {
                 )));
             }
         };
-        let ops = string_list(body.get("key_ops"), "key_ops")?
-            .unwrap_or_else(|| allowed.iter().map(|s| s.to_string()).collect());
+        let ops = string_list(body.get("key_ops"), "key_ops")?;
+        self.add_version(name, kty, material, ops, allowed, body)
+    }
+
+    /// Adds a new version of `name` made of `material`, with the request's attributes
+    /// and tags, and answers its KeyBundle.
+    fn add_version(
+        &self,
+        name: &str,
+        kty: &str,
+        material: Material,
+        ops: Option<Vec<String>>,
+        allowed: &[&str],
+        body: &Value,
+    ) -> Result<Value, KvError> {
+        let attrs = body.get("attributes");
+        let ops = ops.unwrap_or_else(|| allowed.iter().map(|s| s.to_string()).collect());
         let version = KeyVersion::new(
             random_hex(),
             kty.to_string(),
@@ -220,25 +234,7 @@ impl Vault {
                 )));
             }
         };
-        let attrs = body.get("attributes");
-        let ops = jwk
-            .key_ops
-            .clone()
-            .unwrap_or_else(|| allowed.iter().map(|s| s.to_string()).collect());
-        let version = KeyVersion::new(
-            random_hex(),
-            kty.into(),
-            material,
-            checked_ops(ops, allowed)?,
-            opt_bool(attrs, "enabled")?.unwrap_or(true),
-            opt_u64(attrs, "nbf")?,
-            opt_u64(attrs, "exp")?,
-            now_secs(),
-            tags(body)?.unwrap_or_default(),
-        );
-        let bundle = version.bundle(&self.base_url, name);
-        self.mutate(|s| s.add_version(name, version))?;
-        Ok(bundle)
+        self.add_version(name, kty, material, jwk.key_ops.clone(), allowed, body)
     }
 
     pub(crate) fn get(&self, name: &str, version: &str) -> Result<Value, KvError> {
