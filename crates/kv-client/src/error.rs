@@ -186,3 +186,67 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str, request_id: Option<&str>) -> http::Response<Vec<u8>> {
+        let mut b = http::Response::builder().status(status);
+        if let Some(id) = request_id {
+            b = b.header("x-ms-request-id", id);
+        }
+        b.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn key_vault_error_bodies_are_read_with_inner_error_and_request_id() {
+        let e = ServiceError::from_response(&answer(
+            403,
+            r#"{"error":{"code":"Forbidden","message":"Caller is not authorized.","innererror":{"code":"ForbiddenByPolicy"}}}"#,
+            Some("req-1"),
+        ));
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (403, "Forbidden", "Caller is not authorized.")
+        );
+        assert_eq!(
+            (e.inner_code.as_deref(), e.request_id.as_deref()),
+            (Some("ForbiddenByPolicy"), Some("req-1"))
+        );
+        assert_eq!(
+            e.to_string(),
+            "Key Vault answered HTTP 403 Forbidden: Caller is not authorized. (inner error ForbiddenByPolicy) [request id req-1]"
+        );
+    }
+
+    #[test]
+    fn html_empty_and_aad_shaped_bodies_still_give_a_typed_error() {
+        let html = ServiceError::from_response(&answer(
+            502,
+            "<html><body>Bad Gateway</body></html>",
+            None,
+        ));
+        assert_eq!((html.status, html.code.as_str()), (502, "Bad Gateway"));
+        assert!(html.message.contains("not a Key Vault error body"));
+        let empty = ServiceError::from_response(&answer(503, "", None));
+        assert_eq!(
+            (empty.code.as_str(), empty.message.as_str()),
+            ("Service Unavailable", "the answer had no body")
+        );
+        let aad = ServiceError::from_response(&answer(
+            400,
+            r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#,
+            None,
+        ));
+        assert_eq!(
+            (aad.code.as_str(), aad.message.as_str()),
+            (
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided."
+            )
+        );
+        let odd = ServiceError::from_response(&answer(418, r#"{"error":{"code":7}}"#, None));
+        assert_eq!(odd.code, "I'm a teapot");
+    }
+}

@@ -620,3 +620,51 @@ fn key_ops_are_enforced() {
     );
     assert_eq!((status, error_code(&body).as_str()), (403, "Forbidden"));
 }
+
+#[test]
+fn a_replayed_protected_request_is_refused() {
+    let f = fixture();
+    let body = Protected::new(&f.pop, &f.encryption_kid).body();
+    let send_same = || {
+        call(
+            &f.vault,
+            "POST",
+            "/keys/k/wrapkey?api-version=7.4",
+            &[
+                ("authorization", &format!("Bearer {}", f.pop)),
+                ("content-type", "application/jose+json"),
+            ],
+            &body,
+        )
+    };
+    assert_eq!(send_same().0, 200);
+    let (status, _, answer) = send_same();
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("already received"));
+    // A fresh protection of the same operation is fine.
+    assert_eq!(
+        send(&f, &f.pop, &Protected::new(&f.pop, &f.encryption_kid)).0,
+        200
+    );
+}
+
+#[test]
+fn faults_are_scheduled_through_the_admin_endpoint() {
+    let v = vault(true);
+    let plan = br#"{"script":[{"kind":"unavailable","path":"/keys/x","times":2}]}"#;
+    let (status, _, body) = call(&v, "POST", "/_emulator/faults", &[], plan);
+    assert_eq!(
+        (status, json_of(&body)["scheduled"].as_u64()),
+        (200, Some(1))
+    );
+    let (status, _, body) = call(
+        &v,
+        "POST",
+        "/_emulator/faults",
+        &[],
+        b"{\"script\":[{\"kind\":\"explode\"}]}",
+    );
+    assert_eq!((status, error_code(&body).as_str()), (400, "BadParameter"));
+    let (status, _, _) = call(&v, "DELETE", "/_emulator/faults", &[], b"");
+    assert_eq!(status, 200);
+}
