@@ -194,6 +194,9 @@ pub fn build_client_credentials_request(
         .map_err(|_| Error::Config("the authority URL is not valid".into()))
 }
 
+/// Longest token lifetime accepted (AAD's are hours).
+const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// A number that AAD sends either as a JSON number or as a numeric string.
 fn number(v: Option<&Value>) -> Option<u64> {
     match v? {
@@ -243,15 +246,21 @@ pub fn parse_token_response(
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::InvalidTokenResponse("no `access_token`".into()))?;
-    let expires_on = if let Some(secs) = number(json.get("expires_in")) {
-        received_at + Duration::from_secs(secs)
+    // An absurd lifetime is refused rather than overflowing the clock arithmetic.
+    let expiry = if let Some(secs) = number(json.get("expires_in")) {
+        received_at.checked_add(Duration::from_secs(secs))
     } else if let Some(at) = number(json.get("expires_on")) {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(at)
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(at))
     } else {
         return Err(Error::InvalidTokenResponse(
             "no `expires_in` or `expires_on`".into(),
         ));
     };
+    let expires_on = expiry
+        .filter(|e| e.duration_since(received_at).unwrap_or_default() <= MAX_LIFETIME)
+        .ok_or_else(|| {
+            Error::InvalidTokenResponse("the token's lifetime is out of range".into())
+        })?;
     Ok((Secret::new(token.to_string()), expires_on))
 }
 
@@ -320,6 +329,9 @@ mod tests {
     #[test]
     fn unusable_success_answers_are_refused() {
         for body in [
+            r#"{"access_token":"t","expires_in":"18446744073709551615"}"#,
+            r#"{"access_token":"t","expires_on":18446744073709551615}"#,
+            r#"{"access_token":"t","expires_in":99999999999}"#,
             "",
             "[]",
             r#"{"expires_in":1}"#,

@@ -114,12 +114,18 @@ pub struct VaultChallenge {
 
 impl PartialEq for VaultChallenge {
     /// Equal when they name the same authority, tenant, resource, scope, PoP support
-    /// and message key ids: a changed challenge means a changed vault.
+    /// and message keys (kids and key material): a changed challenge means a changed
+    /// vault.
     fn eq(&self, other: &Self) -> bool {
         let kids = |c: &VaultChallenge| {
-            c.message_keys
-                .as_ref()
-                .map(|k| (k.signing_kid.clone(), k.encryption_kid.clone()))
+            c.message_keys.as_ref().map(|k| {
+                (
+                    k.signing_kid.clone(),
+                    k.encryption_kid.clone(),
+                    k.signing.clone(),
+                    k.encryption.clone(),
+                )
+            })
         };
         self.authority == other.authority
             && self.resource == other.resource

@@ -18,7 +18,6 @@ pub const DEFAULT_API_VERSION: &str = "7.5";
 pub(crate) struct Inner {
     pub(crate) base_url: String,
     pub(crate) authority: String,
-    pub(crate) vault_host: String,
     pub(crate) api_version: String,
     pub(crate) tenant: Option<String>,
     pub(crate) challenge_policy: ChallengePolicy,
@@ -238,7 +237,6 @@ impl KeyVaultClientBuilder {
             inner: Arc::new(Inner {
                 authority: base_url.clone(),
                 base_url,
-                vault_host: host,
                 api_version: self.api_version,
                 tenant: self.tenant,
                 challenge_policy: self.challenge_policy,

@@ -180,7 +180,7 @@ impl Inner {
 
     /// Checks that a challenge may be trusted with our credentials, then caches it.
     fn accept_challenge(&self, challenge: VaultChallenge) -> Result<Arc<VaultChallenge>> {
-        self.challenge_policy.check(&challenge, &self.vault_host)?;
+        self.challenge_policy.check(&challenge, &self.base_url)?;
         let challenge = Arc::new(challenge);
         let previous = self
             .challenges
