@@ -142,6 +142,12 @@ pub enum ProtectionError {
         "message protection is required for this operation, but the vault's challenge does not offer it (no supportspop or no message keys)"
     )]
     Unavailable,
+    /// The vault offered message protection earlier and its new challenge does not:
+    /// a downgrade this client refuses rather than send the request unprotected.
+    #[error(
+        "the vault's new challenge no longer offers message protection, which it offered before; refusing to downgrade (build a new client if the vault really changed)"
+    )]
+    Downgrade,
     /// The credential returned a PoP token without its key.
     #[error("a PoP token was needed, but the credential returned one without a PoP key")]
     NoPopKey,

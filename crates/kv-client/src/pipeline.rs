@@ -182,11 +182,20 @@ impl Inner {
     fn accept_challenge(&self, challenge: VaultChallenge) -> Result<Arc<VaultChallenge>> {
         self.challenge_policy.check(&challenge, &self.base_url)?;
         let challenge = Arc::new(challenge);
-        let previous = self
+        let mut challenges = self
             .challenges
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(self.authority.clone(), challenge.clone());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Protection is sticky: an unauthenticated 401 could otherwise strip it.
+        if !challenge.supports_message_protection()
+            && challenges
+                .get(&self.authority)
+                .is_some_and(|p| p.supports_message_protection())
+        {
+            return Err(ProtectionError::Downgrade.into());
+        }
+        let previous = challenges.insert(self.authority.clone(), challenge.clone());
+        drop(challenges);
         if previous.is_some_and(|p| *p != *challenge) {
             // A changed vault (new keys, new tenant): every cached token is suspect.
             self.stale_tokens

@@ -271,3 +271,66 @@ fn require_message_protection_refuses_a_vault_without_it() {
         .wrap_key("k", None, EncryptionAlgorithm::RsaOaep, &[0; 16])
         .unwrap();
 }
+
+/// Downgrade: after the vault has offered protection, a 401 whose challenge drops
+/// `supportspop` and the message keys (anyone on the path can forge one; it is not
+/// signed) must not make the client resend the wrap unprotected.
+#[test]
+fn a_challenge_stripped_of_protection_is_refused_as_a_downgrade() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let wraps = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen_challenge: Mutex<Option<String>> = Mutex::new(None);
+    let counted = wraps.clone();
+    let transport = Tampering::new(move |req, resp| {
+        if resp.status() == 401 {
+            let www = resp.headers()["www-authenticate"].to_str().unwrap();
+            *seen_challenge.lock().unwrap() = Some(www.replace(r#", supportspop="true""#, ""));
+        }
+        if !is_wrap(req) {
+            return resp;
+        }
+        let n = counted.fetch_add(1, Ordering::SeqCst);
+        if n == 0 {
+            return resp;
+        }
+        let stripped = seen_challenge.lock().unwrap().clone().unwrap();
+        assert!(!stripped.contains("supportspop"), "{stripped}");
+        http::Response::builder()
+            .status(401)
+            .header("www-authenticate", stripped)
+            .body(Vec::new())
+            .unwrap()
+    });
+    let emulator = emulator();
+    let client = client(&emulator, transport);
+    client
+        .create_key("sticky", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    client
+        .wrap_key("sticky", None, EncryptionAlgorithm::RsaOaep, &[1; 16])
+        .unwrap();
+    let err = client
+        .wrap_key("sticky", None, EncryptionAlgorithm::RsaOaep, &[2; 16])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Protection(ProtectionError::Downgrade)),
+        "{err:?}"
+    );
+    assert_eq!(
+        wraps.load(Ordering::SeqCst),
+        2,
+        "the refused wrap is not resent, protected or not"
+    );
+    // The protected challenge is still the cached one: the next wrap is still sent
+    // protected (the vault counts it), and the forged answer is refused again.
+    let before = emulator.vault().stats().protected_requests;
+    let err = client
+        .wrap_key("sticky", None, EncryptionAlgorithm::RsaOaep, &[3; 16])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Protection(ProtectionError::Downgrade)),
+        "{err:?}"
+    );
+    assert_eq!(emulator.vault().stats().protected_requests, before + 1);
+}
