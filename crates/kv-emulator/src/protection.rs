@@ -87,7 +87,7 @@ impl Vault {
                 ));
             }
         }
-        self.refuse_replay(body)?;
+        self.refuse_replay(verified.signing_input())?;
         let jwe = Jwe::parse_flattened(verified.payload()).map_err(|e| {
             protection_error(&format!("the JWS payload is not a flattened JWE: {e}"))
         })?;
@@ -135,9 +135,11 @@ impl Vault {
 
     /// Refuses a protected request seen before within the freshness window (a JWS
     /// cannot be replayed to repeat an operation), and forgets ones that fell out of it.
-    fn refuse_replay(&self, body: &[u8]) -> Result<(), KvError> {
+    /// Keyed on what the signature covers, so re-laid-out JSON around the same
+    /// signature, or the same JWS sent to another path, is still a replay.
+    fn refuse_replay(&self, signing_input: &[u8]) -> Result<(), KvError> {
         use sha2::Digest;
-        let digest: [u8; 32] = sha2::Sha256::digest(body).into();
+        let digest: [u8; 32] = sha2::Sha256::digest(signing_input).into();
         let now = now_secs();
         let mut seen = self
             .seen

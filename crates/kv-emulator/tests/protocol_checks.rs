@@ -641,6 +641,27 @@ fn a_replayed_protected_request_is_refused() {
     let (status, _, answer) = send_same();
     assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
     assert!(String::from_utf8_lossy(&answer).contains("already received"));
+    // The same signature in re-laid-out JSON, or sent to another operation, is the
+    // same signed message: still a replay.
+    let relaid = serde_json::to_vec_pretty(&json_of(&body)).unwrap();
+    assert_ne!(relaid, body);
+    for (path, bytes) in [
+        ("/keys/k/wrapkey?api-version=7.4", &relaid),
+        ("/keys/k/unwrapkey?api-version=7.4", &body),
+    ] {
+        let (status, _, answer) = call(
+            &f.vault,
+            "POST",
+            path,
+            &[
+                ("authorization", &format!("Bearer {}", f.pop)),
+                ("content-type", "application/jose+json"),
+            ],
+            bytes,
+        );
+        assert_eq!(status, 401, "{path}: {}", String::from_utf8_lossy(&answer));
+        assert!(String::from_utf8_lossy(&answer).contains("already received"));
+    }
     // A fresh protection of the same operation is fine.
     assert_eq!(
         send(&f, &f.pop, &Protected::new(&f.pop, &f.encryption_kid)).0,

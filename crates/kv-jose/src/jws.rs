@@ -368,15 +368,13 @@ impl Jws {
                 });
                 continue;
             }
-            match key.verify(
-                alg,
-                &signing_input(&s.protected, &self.payload),
-                &s.signature,
-            ) {
+            let input = signing_input(&s.protected, &self.payload);
+            match key.verify(alg, &input, &s.signature) {
                 Ok(()) => {
                     return Ok(VerifiedJws {
                         header: s.header.clone(),
                         payload: b64::decode("payload", &self.payload)?,
+                        signing_input: input,
                     });
                 }
                 Err(e) => outcome = Some(e),
@@ -464,6 +462,7 @@ fn parse_signature(map: &mut Map<String, Value>) -> Result<Signature> {
 pub struct VerifiedJws {
     header: JwsHeader,
     payload: Vec<u8>,
+    signing_input: Vec<u8>,
 }
 
 impl fmt::Debug for VerifiedJws {
@@ -484,6 +483,25 @@ impl VerifiedJws {
     /// The authenticated payload.
     pub fn payload(&self) -> &[u8] {
         &self.payload
+    }
+
+    /// The bytes the verified signature covers (`BASE64URL(protected) '.'
+    /// BASE64URL(payload)`, as received). Two JWSs with the same signing input are the
+    /// same signed message however their JSON is laid out, so this is what a replay
+    /// cache should remember.
+    ///
+    /// ```
+    /// use kv_jose::{Jws, JwsHeader, SigAlg};
+    /// # let key = kv_jose::test_keys::rsa_2048_a();
+    /// let jws = Jws::sign(&JwsHeader::new(SigAlg::Rs256), b"hello", &key)?;
+    /// let spaced = jws.to_json().replace(':', " : ");
+    /// let a = jws.verify(key.public(), &[SigAlg::Rs256])?;
+    /// let b = Jws::parse_flattened(spaced.as_bytes())?.verify(key.public(), &[SigAlg::Rs256])?;
+    /// assert_eq!(a.signing_input(), b.signing_input());
+    /// # Ok::<(), kv_jose::Error>(())
+    /// ```
+    pub fn signing_input(&self) -> &[u8] {
+        &self.signing_input
     }
 
     /// Takes the payload.
