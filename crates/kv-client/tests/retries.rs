@@ -239,14 +239,14 @@ fn a_create_whose_answer_was_lost_is_not_repeated() {
 }
 
 #[test]
-fn a_create_refused_as_unavailable_is_retried_once_and_makes_one_version() {
+fn a_throttled_create_is_retried_and_makes_one_version() {
     let emulator = emulator();
     let recording = Recording::new();
     let client = client_with(&emulator, recording.clone(), fast_retries());
     client.get_key("warm-up", None).unwrap_err();
-    // 503 and 429 say the request was not processed: safe to repeat even a create.
+    // 429 says the request was not processed: safe to repeat even a create.
     emulator.inject([
-        FaultRule::new(Fault::Unavailable, "/create"),
+        FaultRule::new(Fault::Throttle { retry_after_ms: 10 }, "/create"),
         FaultRule::new(Fault::Throttle { retry_after_ms: 10 }, "/create"),
     ]);
     client
@@ -254,4 +254,19 @@ fn a_create_refused_as_unavailable_is_retried_once_and_makes_one_version() {
         .unwrap();
     assert_eq!(recording.attempts_to("/create"), 3);
     assert_eq!(emulator.vault().key_versions("retried"), 1);
+}
+
+#[test]
+fn a_create_answered_unavailable_is_not_retried() {
+    let emulator = emulator();
+    let recording = Recording::new();
+    let client = client_with(&emulator, recording.clone(), fast_retries());
+    client.get_key("warm-up", None).unwrap_err();
+    // A 503 may come from a gateway after the vault acted: a create is not repeated.
+    emulator.inject([FaultRule::new(Fault::Unavailable, "/create")]);
+    let err = client
+        .create_key("unavailable", &CreateKeyOptions::rsa(2048))
+        .unwrap_err();
+    assert_eq!(err.service().map(|e| e.status), Some(503), "{err:?}");
+    assert_eq!(recording.attempts_to("/create"), 1);
 }

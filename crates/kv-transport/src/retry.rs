@@ -9,8 +9,9 @@ use crate::{Error, Sent};
 
 /// Statuses that may succeed on another attempt.
 const RETRYABLE: [u16; 6] = [408, 429, 500, 502, 503, 504];
-/// Statuses by which the server says it did not act on the request.
-const NOT_PROCESSED: [u16; 3] = [408, 429, 503];
+/// Statuses by which the server says it did not act on the request. Not 503: a
+/// gateway may answer 503 after the service behind it acted.
+const NOT_PROCESSED: [u16; 2] = [408, 429];
 
 /// Retry settings: capped exponential backoff with full jitter, honouring the
 /// server's `Retry-After`, within a number of attempts and a total time.
@@ -121,8 +122,9 @@ impl RetryPolicy {
 
     /// After attempt number `attempt` (1-based) got `response`: retry?
     ///
-    /// Retries 408, 429, 500, 502, 503, 504. A 500, 502 or 504 may mean the server
-    /// acted, so those are retried only for an idempotent operation. The server's
+    /// Retries 408, 429, 500, 502, 503, 504. Only 408 and 429 say the server did not
+    /// act; the others may follow a change, so they are retried only for an
+    /// idempotent operation. The server's
     /// `Retry-After` wins over backoff; one longer than the cap stops retrying.
     pub fn after_response<B>(
         &self,
@@ -237,7 +239,7 @@ mod tests {
     #[test]
     fn which_statuses_are_retried() {
         let p = RetryPolicy::default().initial_delay(Duration::from_millis(10));
-        for status in [408, 429, 503] {
+        for status in [408, 429] {
             assert!(
                 matches!(
                     p.after_response(1, Duration::ZERO, &answer(status, &[]), false),
@@ -246,7 +248,7 @@ mod tests {
                 "{status}"
             );
         }
-        for status in [500, 502, 504] {
+        for status in [500, 502, 503, 504] {
             assert!(
                 matches!(
                     p.after_response(1, Duration::ZERO, &answer(status, &[]), true),
