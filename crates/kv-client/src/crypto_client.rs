@@ -13,6 +13,11 @@ use crate::{
 /// public key fetched once (no round trip, nothing to protect), honouring the key's
 /// `key_ops` and validity; decrypt, unwrap and sign always run in the vault.
 ///
+/// The public key comes from a key GET, which message protection does not cover
+/// (only the key operations are protected): its integrity rests on TLS alone. Where
+/// the key you wrap to must carry the protocol's end-to-end assurance, use
+/// [`force_remote(true)`](Self::force_remote) so every operation is a protected call.
+///
 /// ```
 /// use std::sync::Arc;
 /// use kv_client::{CreateKeyOptions, EncryptionAlgorithm, KeyVaultClient};

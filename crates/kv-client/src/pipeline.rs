@@ -13,7 +13,7 @@ use crate::protection::{self, Protector, ResponseContext};
 use crate::{Error, ProtectionError, Result, ServiceError};
 
 /// One vault call, before authentication: method, path under the vault, JSON body.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Operation {
     pub(crate) method: Method,
     pub(crate) path: String,
@@ -24,6 +24,19 @@ pub(crate) struct Operation {
     pub(crate) idempotent: bool,
     /// `x-ms-client-request-id`, the same on every attempt.
     pub(crate) request_id: String,
+}
+
+// By hand: the body is plaintext (key material to import, bytes to wrap).
+impl std::fmt::Debug for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operation")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field("idempotent", &self.idempotent)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
 }
 
 fn now_secs() -> u64 {

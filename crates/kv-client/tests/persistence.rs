@@ -254,3 +254,31 @@ fn many_clients_at_once_lose_and_tear_nothing_and_it_all_persists() {
     drop(restarted);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The state file holds every key's private material: owner-only on Unix.
+#[cfg(unix)]
+#[test]
+fn the_data_dir_and_state_file_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    let dir = fresh_dir("modes").join("nested");
+    let emulator = Emulator::builder()
+        .data_dir(&dir)
+        .client(CLIENT_ID, CLIENT_SECRET)
+        .message_keys(
+            kv_jose::test_keys::rsa_2048_a(),
+            kv_jose::test_keys::rsa_2048_b(),
+        )
+        .start()
+        .unwrap();
+    common::client(&emulator, Recording::new())
+        .create_key("k", &CreateKeyOptions::rsa(2048))
+        .unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("state.json")), 0o600);
+    drop(emulator);
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}

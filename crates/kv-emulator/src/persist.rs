@@ -93,7 +93,7 @@ pub(crate) struct DataDir {
 impl DataDir {
     /// Opens (creating) `dir` and reads its state, if any.
     pub(crate) fn open(dir: &Path) -> Result<(DataDir, Option<StoredState>), String> {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         // A leftover temporary file is an unfinished write: the old state stands.
         let _ = fs::remove_file(dir.join(STATE_TMP));
         let path = dir.join(STATE);
@@ -126,11 +126,42 @@ impl DataDir {
     pub(crate) fn save(&self, state: &StoredState) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
         let tmp = self.dir.join(STATE_TMP);
-        let mut file = File::create(&tmp)?;
+        let mut file = create_private_file(&tmp)?;
         file.write_all(&bytes)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&tmp, self.dir.join(STATE))?;
         File::open(&self.dir)?.sync_all()
     }
+}
+
+// The state holds every key's private material: owner-only where the OS can say so.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> std::io::Result<File> {
+    File::create(path)
 }

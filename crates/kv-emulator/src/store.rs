@@ -54,7 +54,7 @@ impl Material {
 }
 
 /// One version of a key.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct KeyVersion {
     pub(crate) version: String,
     pub(crate) kty: String,
@@ -71,7 +71,7 @@ pub(crate) struct KeyVersion {
 }
 
 /// A version as written to disk and into backups.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct StoredVersion {
     version: String,
     kty: String,
@@ -86,6 +86,30 @@ pub(crate) struct StoredVersion {
     updated: u64,
     #[serde(default)]
     tags: Map<String, Value>,
+}
+
+// By hand: the stored private JWK must not reach a log through `{:?}`.
+impl std::fmt::Debug for KeyVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyVersion")
+            .field("version", &self.version)
+            .field("kty", &self.kty)
+            .field("material", &self.material)
+            .field("key_ops", &self.key_ops)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for StoredVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredVersion")
+            .field("version", &self.version)
+            .field("kty", &self.kty)
+            .field("key", &"<private JWK>")
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyVersion {
