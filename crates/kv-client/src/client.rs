@@ -1,13 +1,13 @@
 //! The typed vault client and its builder.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 
 use http::Method;
 use kv_auth::{ChallengePolicy, TokenCredential, TokenScheme, VaultChallenge};
 use kv_jose::CryptoProvider;
-use kv_transport::{RetryPolicy, Transport, UreqTransport, is_loopback_host};
+use kv_transport::{RetryPolicy, Transport, UreqTransport};
 
 use crate::pipeline::Operation;
 use crate::{Error, ResponseKeySource, Result, RotatingKeys};
@@ -16,8 +16,8 @@ use crate::{Error, ResponseKeySource, Result, RotatingKeys};
 pub const DEFAULT_API_VERSION: &str = "7.5";
 
 pub(crate) struct Inner {
+    /// `scheme://host[:port]`, lowercase, default port left out.
     pub(crate) base_url: String,
-    pub(crate) authority: String,
     pub(crate) api_version: String,
     pub(crate) tenant: Option<String>,
     pub(crate) challenge_policy: ChallengePolicy,
@@ -27,7 +27,8 @@ pub(crate) struct Inner {
     pub(crate) response_keys: Arc<dyn ResponseKeySource>,
     pub(crate) retry: RetryPolicy,
     pub(crate) provider: CryptoProvider,
-    pub(crate) challenges: RwLock<HashMap<String, Arc<VaultChallenge>>>,
+    /// The vault's last accepted challenge.
+    pub(crate) challenge: RwLock<Option<Arc<VaultChallenge>>>,
     /// Token kinds to refresh on next use, because the vault's challenge changed.
     pub(crate) stale_tokens: Mutex<HashSet<TokenScheme>>,
 }
@@ -168,9 +169,11 @@ impl KeyVaultClientBuilder {
         self
     }
 
-    /// Allows an `http://` vault URL to a host that is not loopback. The default
-    /// transport must be allowed too: pass one built with
-    /// [`UreqTransportBuilder::danger_allow_insecure_http`](kv_transport::UreqTransportBuilder::danger_allow_insecure_http).
+    /// Allows an `http://` vault URL to a host that is not loopback; the default
+    /// transport is then built to allow it too. A transport you pass must allow it
+    /// itself (as with
+    /// [`UreqTransportBuilder::danger_allow_insecure_http`](kv_transport::UreqTransportBuilder::danger_allow_insecure_http)).
+    /// Tokens then cross the network in clear text.
     pub fn danger_allow_insecure_http(mut self) -> Self {
         self.allow_insecure_http = true;
         self
@@ -197,18 +200,12 @@ impl KeyVaultClientBuilder {
             )));
         };
         let scheme = scheme.to_ascii_lowercase();
-        let host = authority.host().to_ascii_lowercase();
-        let loopback = is_loopback_host(&host);
-        match scheme.as_str() {
-            "https" => {}
-            "http" if loopback || self.allow_insecure_http => {}
-            "http" => {
-                return Err(Error::Config(format!(
-                    "refusing plain http:// to `{host}`: use https://, or opt in with `danger_allow_insecure_http`"
-                )));
-            }
-            _ => return Err(Error::Config("the vault URL must be https://".into())),
-        }
+        let host = kv_transport::check_url(&uri, self.allow_insecure_http).map_err(|e| match e {
+            kv_transport::Error::InsecureUrl { host } => Error::Config(format!(
+                "refusing plain http:// to `{host}`: use https://, or opt in with `danger_allow_insecure_http`"
+            )),
+            _ => Error::Config("the vault URL must be https://".into()),
+        })?;
         if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
             return Err(Error::Config(
                 "the vault URL must have no path or query: https://myvault.vault.azure.net".into(),
@@ -235,22 +232,25 @@ impl KeyVaultClientBuilder {
         let base_url = format!("{scheme}://{host}{origin_port}");
         Ok(KeyVaultClient {
             inner: Arc::new(Inner {
-                authority: base_url.clone(),
                 base_url,
                 api_version: self.api_version,
                 tenant: self.tenant,
                 challenge_policy: self.challenge_policy,
                 require_protection: self.require_protection,
                 credential,
-                transport: self
-                    .transport
-                    .unwrap_or_else(|| Arc::new(UreqTransport::new())),
+                transport: self.transport.unwrap_or_else(|| {
+                    let mut transport = UreqTransport::builder();
+                    if self.allow_insecure_http {
+                        transport = transport.danger_allow_insecure_http();
+                    }
+                    Arc::new(transport.build())
+                }),
                 response_keys: self
                     .response_keys
                     .unwrap_or_else(|| Arc::new(RotatingKeys::with_provider(self.provider))),
                 retry: self.retry,
                 provider: self.provider,
-                challenges: RwLock::new(HashMap::new()),
+                challenge: RwLock::new(None),
                 stale_tokens: Mutex::new(HashSet::new()),
             }),
         })
@@ -322,6 +322,23 @@ mod tests {
         KeyVaultClient::builder(url).credential(Arc::new(kv_auth::StaticTokenCredential::new(
             kv_auth::AccessToken::bearer("t", std::time::SystemTime::now()),
         )))
+    }
+
+    /// The opt-in reaches the default transport: the request goes out (and meets a
+    /// closed port) instead of being refused as insecure by the transport.
+    #[test]
+    fn insecure_http_opt_in_applies_to_the_default_transport() {
+        let client = builder("http://0.0.0.0:1")
+            .danger_allow_insecure_http()
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        match client.get_key("k", None).unwrap_err() {
+            Error::Transport(e) => {
+                assert!(!matches!(e, kv_transport::Error::InsecureUrl { .. }), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -154,11 +154,10 @@ impl Inner {
     }
 
     fn cached_challenge(&self) -> Option<Arc<VaultChallenge>> {
-        self.challenges
+        self.challenge
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&self.authority)
-            .cloned()
+            .clone()
     }
 
     /// Sends the request without credentials and with an empty body, so nothing leaves
@@ -177,7 +176,7 @@ impl Inner {
         if response.status() != http::StatusCode::UNAUTHORIZED {
             // A throttled or failing probe is worth another attempt; the retry policy
             // decides.
-            if matches!(response.status().as_u16(), 408 | 429 | 500..=599) {
+            if kv_transport::is_retryable_status(response.status().as_u16()) {
                 return Err(Failure::Status(Box::new(response), true));
             }
             return Err(Error::Auth(kv_auth::Error::Challenge(format!(
@@ -195,20 +194,20 @@ impl Inner {
     fn accept_challenge(&self, challenge: VaultChallenge) -> Result<Arc<VaultChallenge>> {
         self.challenge_policy.check(&challenge, &self.base_url)?;
         let challenge = Arc::new(challenge);
-        let mut challenges = self
-            .challenges
+        let mut cached = self
+            .challenge
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Protection is sticky: an unauthenticated 401 could otherwise strip it.
         if !challenge.supports_message_protection()
-            && challenges
-                .get(&self.authority)
+            && cached
+                .as_ref()
                 .is_some_and(|p| p.supports_message_protection())
         {
             return Err(ProtectionError::Downgrade.into());
         }
-        let previous = challenges.insert(self.authority.clone(), challenge.clone());
-        drop(challenges);
+        let previous = cached.replace(challenge.clone());
+        drop(cached);
         if previous.is_some_and(|p| *p != *challenge) {
             // A changed vault (new keys, new tenant): every cached token is suspect.
             self.stale_tokens

@@ -51,7 +51,7 @@ use std::sync::Arc;
 pub use async_transport::{AsyncTransport, BlockingAsAsync};
 pub use error::{Error, Sent};
 pub use redact::{redacted_headers, redacted_url};
-pub use retry::{Decision, RetryPolicy, retry_after};
+pub use retry::{Decision, RetryPolicy, is_retryable_status, retry_after};
 pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
 
 /// Sends one HTTP request and returns its response, whatever its status.
@@ -83,6 +83,40 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 impl<T: Transport + ?Sized> Transport for &T {
     fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Error> {
         (**self).send(request)
+    }
+}
+
+/// The URL gate every request passes: `https://`, or `http://` only to a loopback host
+/// unless `allow_insecure_http`. Returns the host.
+///
+/// ```
+/// use kv_transport::{Error, check_url};
+/// let url = |s: &str| s.parse::<http::Uri>().unwrap();
+/// assert_eq!(check_url(&url("https://v.vault.azure.net/keys"), false)?, "v.vault.azure.net");
+/// assert_eq!(check_url(&url("http://127.0.0.1:8443/"), false)?, "127.0.0.1");
+/// assert!(matches!(check_url(&url("http://v.example/"), false), Err(Error::InsecureUrl { .. })));
+/// assert!(check_url(&url("http://v.example/"), true).is_ok());
+/// # Ok::<(), kv_transport::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InsecureUrl`] for refused plain HTTP, [`Error::InvalidRequest`] for a URL
+/// without a host or with another scheme.
+pub fn check_url(uri: &http::Uri, allow_insecure_http: bool) -> Result<String, Error> {
+    let host = uri
+        .host()
+        .ok_or_else(|| Error::InvalidRequest {
+            reason: "the URL has no host".into(),
+        })?
+        .to_ascii_lowercase();
+    match uri.scheme_str() {
+        Some("https") => Ok(host),
+        Some("http") if allow_insecure_http || is_loopback_host(&host) => Ok(host),
+        Some("http") => Err(Error::InsecureUrl { host }),
+        _ => Err(Error::InvalidRequest {
+            reason: "the URL scheme must be https (or http to loopback)".into(),
+        }),
     }
 }
 

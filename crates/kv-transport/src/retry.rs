@@ -13,7 +13,18 @@ const RETRYABLE: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// gateway may answer 503 after the service behind it acted.
 const NOT_PROCESSED: [u16; 2] = [408, 429];
 
-/// Retry settings: capped exponential backoff with full jitter, honouring the
+/// Whether an answer with `status` may succeed on another attempt (408, 429, 500,
+/// 502, 503, 504), whatever the operation.
+///
+/// ```
+/// assert!(kv_transport::is_retryable_status(429));
+/// assert!(!kv_transport::is_retryable_status(404));
+/// ```
+pub fn is_retryable_status(status: u16) -> bool {
+    RETRYABLE.contains(&status)
+}
+
+/// Retry settings: capped exponential backoff with equal jitter, honouring the
 /// server's `Retry-After`, within a number of attempts and a total time.
 ///
 /// ```
@@ -103,7 +114,8 @@ impl RetryPolicy {
             .min(self.max_delay)
     }
 
-    /// Full jitter: a random delay in `[backoff/2, backoff]`.
+    /// Equal jitter: a random delay in `[backoff/2, backoff]`, so a retry never comes
+    /// much sooner than the backoff asks.
     fn jittered(&self, retry: u32) -> Duration {
         let base = self.backoff(retry);
         let mut b = [0u8; 2];
@@ -134,7 +146,7 @@ impl RetryPolicy {
         idempotent: bool,
     ) -> Decision {
         let status = response.status().as_u16();
-        if !RETRYABLE.contains(&status) || (!idempotent && !NOT_PROCESSED.contains(&status)) {
+        if !is_retryable_status(status) || (!idempotent && !NOT_PROCESSED.contains(&status)) {
             return Decision::Stop;
         }
         let wait = match retry_after(response.headers(), SystemTime::now()) {

@@ -4,29 +4,9 @@ use std::fmt;
 use std::io::Read;
 use std::time::Duration;
 
-use crate::{Error, Sent, Transport, is_loopback_host};
+use crate::{Error, Sent, Transport};
 
 const REQUEST_ID: &str = "x-ms-client-request-id";
-
-/// A random UUID (version 4) for `x-ms-client-request-id`.
-fn new_request_id() -> http::HeaderValue {
-    let mut b = [0u8; 16];
-    let _ = getrandom::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    let id = format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    );
-    http::HeaderValue::from_str(&id).unwrap_or(http::HeaderValue::from_static(
-        "00000000-0000-4000-8000-000000000000",
-    ))
-}
 
 /// Default time allowed to resolve and connect.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,25 +113,6 @@ impl UreqTransportBuilder {
     }
 }
 
-impl UreqTransport {
-    fn check_url(&self, uri: &http::Uri) -> Result<String, Error> {
-        let host = uri
-            .host()
-            .ok_or_else(|| Error::InvalidRequest {
-                reason: "the URL has no host".into(),
-            })?
-            .to_string();
-        match uri.scheme_str() {
-            Some("https") => Ok(host),
-            Some("http") if self.allow_insecure_http || is_loopback_host(&host) => Ok(host),
-            Some("http") => Err(Error::InsecureUrl { host }),
-            _ => Err(Error::InvalidRequest {
-                reason: "the URL scheme must be https (or http to loopback)".into(),
-            }),
-        }
-    }
-}
-
 fn map_error(host: &str, e: ureq::Error) -> Error {
     use ureq::Timeout as T;
     let host = host.to_string();
@@ -223,9 +184,16 @@ impl UreqTransport {
         &self,
         mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        let host = self.check_url(request.uri())?;
+        let host = crate::check_url(request.uri(), self.allow_insecure_http)?;
         if !request.headers().contains_key(REQUEST_ID) {
-            request.headers_mut().insert(REQUEST_ID, new_request_id());
+            let id = uuid::Uuid::new_v4();
+            let mut buf = uuid::Uuid::encode_buffer();
+            let id = http::HeaderValue::from_str(id.hyphenated().encode_lower(&mut buf)).map_err(
+                |e| Error::InvalidRequest {
+                    reason: e.to_string(),
+                },
+            )?;
+            request.headers_mut().insert(REQUEST_ID, id);
         }
         let response = self.agent.run(request).map_err(|e| map_error(&host, e))?;
         let (parts, body) = response.into_parts();
