@@ -1,7 +1,7 @@
 //! The token authority: AAD-shaped client-credentials endpoint that binds PoP keys.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use kv_jose::{Jwk, RsaPublicKey};
 use serde_json::json;
@@ -11,9 +11,9 @@ use crate::service::{Answer, now_secs, random_token};
 use crate::{Config, RESOURCE};
 
 /// What the authority remembers about a token it issued.
-#[derive(Debug, Clone)]
+/// Only tokens for the configured tenant are issued, so none names another.
+#[derive(Debug)]
 pub(crate) struct TokenRecord {
-    pub(crate) tenant: String,
     pub(crate) expires_at: u64,
     /// The PoP key the token is bound to: (kid, key).
     pub(crate) pop_key: Option<(String, RsaPublicKey)>,
@@ -21,7 +21,7 @@ pub(crate) struct TokenRecord {
 
 #[derive(Default)]
 pub(crate) struct Authority {
-    tokens: Mutex<HashMap<String, TokenRecord>>,
+    tokens: Mutex<HashMap<String, Arc<TokenRecord>>>,
 }
 
 // By hand: the map's keys are live tokens.
@@ -54,7 +54,7 @@ fn aad_error(status: u16, error: &str, code: u32, description: &str) -> Answer {
 
 impl Authority {
     /// The token record for `token`, if it was issued here and has not expired.
-    pub(crate) fn lookup(&self, token: &str) -> Option<TokenRecord> {
+    pub(crate) fn lookup(&self, token: &str) -> Option<Arc<TokenRecord>> {
         let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         tokens
             .get(token)
@@ -207,17 +207,17 @@ impl Authority {
         let token = random_token(32);
         let issued = now_secs();
         let expires_at = issued + config.token_lifetime_secs;
-        self.tokens
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                token.clone(),
-                TokenRecord {
-                    tenant: tenant.to_string(),
-                    expires_at,
-                    pop_key,
-                },
-            );
+        let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        // Forget expired tokens, so a long run does not grow without bound.
+        tokens.retain(|_, r| r.expires_at > issued);
+        tokens.insert(
+            token.clone(),
+            Arc::new(TokenRecord {
+                expires_at,
+                pop_key,
+            }),
+        );
+        drop(tokens);
         let lifetime = config.token_lifetime_secs.to_string();
         let answer = if v2 {
             json!({

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use kv_jose::{EncAlg, Jwe, JweHeader, Jwk, KeyAlg, OctKey, RsaPrivateKey, b64};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::KvError;
@@ -179,14 +180,13 @@ impl Vault {
 
     pub(crate) fn import(&self, name: &str, body: &Value) -> Result<Value, KvError> {
         check_name(name)?;
-        let jwk: Jwk = body
+        let jwk = body
             .get("key")
-            .cloned()
             .ok_or_else(|| {
                 KvError::bad_parameter("`key` (a JWK with its private part) is missing.")
             })
             .and_then(|k| {
-                serde_json::from_value(k).map_err(|_| KvError::bad_parameter("`key` is not a JWK."))
+                Jwk::deserialize(k).map_err(|_| KvError::bad_parameter("`key` is not a JWK."))
             })?;
         let hsm = body.get("hsm").and_then(Value::as_bool).unwrap_or(false);
         let (material, kty, allowed): (Material, &str, &[&str]) = match jwk.kty.as_str() {

@@ -4,6 +4,7 @@
 //! cannot hide each other's mistakes.
 
 use kv_jose::{EncAlg, Jwe, JweHeader, Jwk, Jws, JwsHeader, KeyAlg, RsaPublicKey, SigAlg};
+use serde::Deserialize;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
@@ -91,6 +92,12 @@ impl Vault {
         let jwe = Jwe::parse_flattened(verified.payload()).map_err(|e| {
             protection_error(&format!("the JWS payload is not a flattened JWE: {e}"))
         })?;
+        if !jwe.is_fully_protected() {
+            // Only the protected header is covered by the AAD.
+            return Err(protection_error(
+                "every JWE header parameter must be in the protected header.",
+            ));
+        }
         if jwe.header().kid() != Some(self.message_keys.encryption_kid.as_str()) {
             return Err(protection_error(
                 "the JWE `kid` does not name this vault's encryption key.",
@@ -120,8 +127,7 @@ impl Vault {
             .get("jwk")
             .ok_or_else(|| protection_error("`rek` has no `jwk`."))
             .and_then(|j| {
-                serde_json::from_value::<Jwk>(j.clone())
-                    .map_err(|_| protection_error("`rek.jwk` is not a JWK."))
+                Jwk::deserialize(j).map_err(|_| protection_error("`rek.jwk` is not a JWK."))
             })?;
         let kid = jwk
             .kid

@@ -189,15 +189,7 @@ async fn answer(
 }
 
 fn error_response(e: KvError) -> http::Response<Vec<u8>> {
-    let answer = e.into_answer();
-    let mut r = http::Response::new(answer.body);
-    *r.status_mut() = http::StatusCode::from_u16(answer.status)
-        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    r
+    e.into_answer().into_response(&crate::service::random_hex())
 }
 
 fn too_large() -> http::Response<Vec<u8>> {

@@ -40,12 +40,9 @@ impl Material {
     }
 
     fn from_private_jwk(jwk: &Jwk, provider: CryptoProvider) -> Result<Self, kv_jose::Error> {
+        // Written by `private_jwk`: `oct` or `RSA`, never an `-HSM` label.
         match jwk.kty.as_str() {
-            "oct" | "oct-HSM" => {
-                let mut oct = jwk.clone();
-                oct.kty = "oct".into();
-                Ok(Material::Oct(OctKey::from_jwk(&oct)?))
-            }
+            "oct" => Ok(Material::Oct(OctKey::from_jwk(jwk)?)),
             _ => Ok(Material::Rsa(Arc::new(RsaPrivateKey::from_jwk_with(
                 jwk, provider,
             )?))),
@@ -54,7 +51,7 @@ impl Material {
 }
 
 /// One version of a key.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct KeyVersion {
     pub(crate) version: String,
     pub(crate) kty: String,
@@ -66,16 +63,15 @@ pub(crate) struct KeyVersion {
     pub(crate) created: u64,
     pub(crate) updated: u64,
     pub(crate) tags: Map<String, Value>,
-    /// The private JWK, serialized once when the version is made.
-    stored_jwk: Arc<Value>,
 }
 
 /// A version as written to disk and into backups.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StoredVersion {
     version: String,
     kty: String,
-    key: Value,
+    /// The private JWK (its `Debug` redacts the key material).
+    key: Jwk,
     key_ops: Vec<String>,
     enabled: bool,
     #[serde(default)]
@@ -86,30 +82,6 @@ pub(crate) struct StoredVersion {
     updated: u64,
     #[serde(default)]
     tags: Map<String, Value>,
-}
-
-// By hand: the stored private JWK must not reach a log through `{:?}`.
-impl std::fmt::Debug for KeyVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyVersion")
-            .field("version", &self.version)
-            .field("kty", &self.kty)
-            .field("material", &self.material)
-            .field("key_ops", &self.key_ops)
-            .field("enabled", &self.enabled)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for StoredVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredVersion")
-            .field("version", &self.version)
-            .field("kty", &self.kty)
-            .field("key", &"<private JWK>")
-            .field("enabled", &self.enabled)
-            .finish_non_exhaustive()
-    }
 }
 
 impl KeyVersion {
@@ -125,8 +97,6 @@ impl KeyVersion {
         now: u64,
         tags: Map<String, Value>,
     ) -> Self {
-        let stored_jwk =
-            Arc::new(serde_json::to_value(material.private_jwk()).unwrap_or(Value::Null));
         KeyVersion {
             version,
             kty,
@@ -138,7 +108,6 @@ impl KeyVersion {
             created: now,
             updated: now,
             tags,
-            stored_jwk,
         }
     }
 
@@ -146,7 +115,7 @@ impl KeyVersion {
         StoredVersion {
             version: self.version.clone(),
             kty: self.kty.clone(),
-            key: (*self.stored_jwk).clone(),
+            key: self.material.private_jwk(),
             key_ops: self.key_ops.clone(),
             enabled: self.enabled,
             nbf: self.not_before,
@@ -159,8 +128,7 @@ impl KeyVersion {
 
     pub(crate) fn from_stored(s: StoredVersion, provider: CryptoProvider) -> Result<Self, KvError> {
         let bad = || KvError::new(500, "InternalError", "a stored key version is corrupt");
-        let jwk: Jwk = serde_json::from_value(s.key.clone()).map_err(|_| bad())?;
-        let material = Material::from_private_jwk(&jwk, provider).map_err(|_| bad())?;
+        let material = Material::from_private_jwk(&s.key, provider).map_err(|_| bad())?;
         Ok(KeyVersion {
             version: s.version,
             kty: s.kty,
@@ -172,7 +140,6 @@ impl KeyVersion {
             created: s.created,
             updated: s.updated,
             tags: s.tags,
-            stored_jwk: Arc::new(s.key),
         })
     }
 

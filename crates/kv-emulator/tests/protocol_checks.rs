@@ -363,6 +363,34 @@ fn a_tampered_jwe_under_a_valid_signature_fails_its_tag() {
     assert!(String::from_utf8_lossy(&answer).contains("could not be decrypted"));
 }
 
+/// The JWE's AAD covers only its protected header: a parameter outside it (here a
+/// `kid` in the shared unprotected header) could be swapped unnoticed.
+#[test]
+fn a_jwe_with_an_unprotected_header_is_refused() {
+    let f = fixture();
+    let body: Value = json_of(&Protected::new(&f.pop, &f.encryption_kid).body());
+    let jwe_text = b64::decode("p", body["payload"].as_str().unwrap()).unwrap();
+    let mut jwe: Value = json_of(&jwe_text);
+    jwe["unprotected"] = json!({"cty": "JSON"});
+    let header = JwsHeader::new(SigAlg::Rs256)
+        .with_kid("pop-kid")
+        .with_param("at", f.pop.clone().into())
+        .with_param("ts", now().into());
+    let jws = Jws::sign(&header, jwe.to_string().as_bytes(), &rsa_2048_c()).unwrap();
+    let (status, _, answer) = call(
+        &f.vault,
+        "POST",
+        "/keys/k/wrapkey?api-version=7.4",
+        &[
+            ("authorization", &format!("Bearer {}", f.pop)),
+            ("content-type", "application/jose+json"),
+        ],
+        jws.to_json().as_bytes(),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("protected header"));
+}
+
 #[test]
 fn the_body_must_carry_a_usable_rek() {
     let f = fixture();

@@ -61,6 +61,16 @@ impl OctKey {
         self.len() == 0
     }
 
+    /// The key bytes, for a primitive that takes them (as [`crate::hazmat`] does).
+    ///
+    /// ```
+    /// let key = kv_jose::OctKey::new(vec![7; 16]);
+    /// assert_eq!(key.expose_secret(), &[7; 16]);
+    /// ```
+    pub fn expose_secret(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
+
     pub(crate) fn bytes(&self) -> &[u8] {
         self.0.expose_secret()
     }
