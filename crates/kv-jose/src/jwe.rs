@@ -186,9 +186,25 @@ impl Jwe {
         cek: &[u8],
         iv: &[u8],
     ) -> Result<Self> {
-        let encrypted_key = keymgmt::wrap(header.alg, key.into(), cek)?;
+        let recipient = Recipient {
+            unprotected: Map::new(),
+            header: header.clone(),
+            encrypted_key: keymgmt::wrap(header.alg, key.into(), cek)?,
+        };
         let protected = b64::encode(header.to_json().as_bytes());
-        let sealed = content::seal(header.enc, cek, iv, protected.as_bytes(), plaintext)?;
+        Jwe::seal(protected, header.enc, cek, iv, plaintext, vec![recipient])
+    }
+
+    /// Encrypts `plaintext` under `cek` with `protected` as the AAD, for `recipients`.
+    fn seal(
+        protected: String,
+        enc: EncAlg,
+        cek: &[u8],
+        iv: &[u8],
+        plaintext: &[u8],
+        recipients: Vec<Recipient>,
+    ) -> Result<Self> {
+        let sealed = content::seal(enc, cek, iv, protected.as_bytes(), plaintext)?;
         Ok(Jwe {
             protected,
             shared: Map::new(),
@@ -196,11 +212,7 @@ impl Jwe {
             iv: iv.to_vec(),
             ciphertext: sealed.ciphertext,
             tag: sealed.tag,
-            recipients: vec![Recipient {
-                unprotected: Map::new(),
-                header: header.clone(),
-                encrypted_key,
-            }],
+            recipients,
         })
     }
 
@@ -228,7 +240,6 @@ impl Jwe {
                 .to_string()
                 .as_bytes(),
         );
-        let sealed = content::seal(enc, &cek, &iv, protected.as_bytes(), plaintext)?;
         let recipients = recipients
             .iter()
             .map(|(alg, kid, key)| {
@@ -246,15 +257,7 @@ impl Jwe {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Jwe {
-            protected,
-            shared: Map::new(),
-            aad: None,
-            iv: iv.to_vec(),
-            ciphertext: sealed.ciphertext,
-            tag: sealed.tag,
-            recipients,
-        })
+        Jwe::seal(protected, enc, &cek, &iv, plaintext, recipients)
     }
 
     /// Parses the compact serialization (five parts).
@@ -453,13 +456,16 @@ impl Jwe {
     }
 
     /// RFC 7516 §5.1 step 14: ASCII(protected), then `.` and the `aad` member if present.
-    fn aad_bytes(&self) -> Vec<u8> {
-        let mut aad = self.protected.as_bytes().to_vec();
-        if let Some(extra) = &self.aad {
-            aad.push(b'.');
-            aad.extend_from_slice(extra.as_bytes());
+    fn aad_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.aad {
+            None => self.protected.as_bytes().into(),
+            Some(extra) => {
+                let mut aad = self.protected.as_bytes().to_vec();
+                aad.push(b'.');
+                aad.extend_from_slice(extra.as_bytes());
+                aad.into()
+            }
         }
-        aad
     }
 
     /// The compact serialization.

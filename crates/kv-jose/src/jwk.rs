@@ -132,6 +132,19 @@ impl Jwk {
             .is_none_or(|ops| ops.iter().any(|o| o == op))
     }
 
+    /// The RSA modulus and public exponent, both required.
+    pub(crate) fn rsa_n_e(&self) -> Result<(&[u8], &[u8])> {
+        let n = self
+            .n
+            .as_deref()
+            .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
+        let e = self
+            .e
+            .as_deref()
+            .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
+        Ok((n, e))
+    }
+
     /// The RFC 7638 SHA-256 thumbprint, base64url-encoded.
     ///
     /// # Errors
@@ -147,14 +160,7 @@ impl Jwk {
     pub fn thumbprint_sha256(&self) -> Result<String> {
         let canonical = match self.kty.as_str() {
             "RSA" | "RSA-HSM" => {
-                let n = self
-                    .n
-                    .as_deref()
-                    .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
-                let e = self
-                    .e
-                    .as_deref()
-                    .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
+                let (n, e) = self.rsa_n_e()?;
                 format!(
                     r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
                     b64::encode(trim_leading_zeros(e)),

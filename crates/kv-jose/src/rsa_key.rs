@@ -118,14 +118,7 @@ impl RsaPublicKey {
     /// As [`from_jwk`](Self::from_jwk).
     pub fn from_jwk_with(jwk: &Jwk, provider: CryptoProvider) -> Result<Self> {
         check_rsa_kty(jwk)?;
-        let n = jwk
-            .n
-            .as_deref()
-            .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
-        let e = jwk
-            .e
-            .as_deref()
-            .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
+        let (n, e) = jwk.rsa_n_e()?;
         RsaPublicKey::from_components_with(n, e, provider)
     }
 
@@ -245,7 +238,8 @@ impl RsaPrivateKey {
         let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits)
             .map_err(|_| Error::Crypto("RSA key generation failed"))?;
         crate::stats::count_key_generation();
-        RsaPrivateKey::assemble(key, provider)
+        let public = RsaPublicKey::from_components_with(&key.n_bytes(), &key.e_bytes(), provider)?;
+        RsaPrivateKey::assemble(key, public)
     }
 
     /// Builds a key from an RSA private JWK, with the default provider. `d` is
@@ -267,15 +261,9 @@ impl RsaPrivateKey {
     ///
     /// As [`from_jwk`](Self::from_jwk).
     pub fn from_jwk_with(jwk: &Jwk, provider: CryptoProvider) -> Result<Self> {
-        check_rsa_kty(jwk)?;
-        let n = jwk
-            .n
-            .as_deref()
-            .ok_or(Error::InvalidKey("RSA JWK has no `n`"))?;
-        let e = jwk
-            .e
-            .as_deref()
-            .ok_or(Error::InvalidKey("RSA JWK has no `e`"))?;
+        // The public half first: its size checks come before the costly consistency
+        // checks of the private members, and it is built once.
+        let public = RsaPublicKey::from_jwk_with(jwk, provider)?;
         let member = |m: &Option<Secret<Vec<u8>>>, msg| {
             m.as_ref()
                 .map(|s| uint(s.expose_secret()))
@@ -296,9 +284,9 @@ impl RsaPrivateKey {
                 ));
             }
         };
-        let key = rsa::PrivateKey::from_components(uint(n), uint(e), d, primes)
+        let key = rsa::PrivateKey::from_components(uint(public.n()), uint(public.e()), d, primes)
             .map_err(|_| Error::InvalidKey("RSA private key members are inconsistent"))?;
-        let this = RsaPrivateKey::assemble(key, provider)?;
+        let this = RsaPrivateKey::assemble(key, public)?;
         for (given, ours) in [
             (&jwk.dp, &this.parts.dp),
             (&jwk.dq, &this.parts.dq),
@@ -327,12 +315,14 @@ impl RsaPrivateKey {
             vec![uint(&p.p), uint(&p.q)],
         )
         .map_err(|_| Error::InvalidKey("RSA private key members are inconsistent"))?;
-        RsaPrivateKey::assemble(key, provider)
+        let public =
+            RsaPublicKey::from_components_with(self.public.n(), self.public.e(), provider)?;
+        RsaPrivateKey::assemble(key, public)
     }
 
-    /// Completes the members (CRT values) and builds the provider's key objects.
-    fn assemble(key: rsa::PrivateKey, provider: CryptoProvider) -> Result<Self> {
-        let public = RsaPublicKey::from_components_with(&key.n_bytes(), &key.e_bytes(), provider)?;
+    /// Completes the members (CRT values) and builds the provider's key objects;
+    /// `public` is the key's public half, done by the provider wanted.
+    fn assemble(key: rsa::PrivateKey, public: RsaPublicKey) -> Result<Self> {
         let [p, q] = key.primes() else {
             return Err(Error::InvalidKey("multi-prime RSA keys are not supported"));
         };
@@ -345,7 +335,8 @@ impl RsaPrivateKey {
             dq: secret_bytes(key.dq().ok_or(missing.clone())?),
             qi: secret_bytes(&key.crt_coefficient().ok_or(missing)?),
         };
-        let ops = provider
+        let ops = public
+            .provider
             .backend()
             .private(public.n(), public.e(), &parts, key)?;
         Ok(RsaPrivateKey { public, parts, ops })

@@ -366,3 +366,19 @@ fn error_messages_never_echo_input_values() {
         );
     }
 }
+
+/// A private JWK is sized by its public half before its private members are checked
+/// (that check costs modular arithmetic on the modulus, so an oversized one would be
+/// paid for first).
+#[test]
+fn an_oversized_private_jwk_is_refused_by_its_size_first() {
+    let mut jwk = rsa_2048_a().to_private_jwk();
+    // 8200 bits: over the limit, and no longer the key `d` and the primes belong to.
+    let mut n = vec![0xff; 1025];
+    n[1024] = 0x01;
+    jwk.n = Some(n);
+    assert_eq!(
+        RsaPrivateKey::from_jwk(&jwk).unwrap_err(),
+        Error::InvalidKey("RSA modulus must be 2048 to 8192 bits")
+    );
+}

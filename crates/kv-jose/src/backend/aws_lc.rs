@@ -1,5 +1,7 @@
 //! The AWS-LC provider (`aws-lc-rs`): every RSA operation in AWS-LC.
 
+use std::sync::OnceLock;
+
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{
@@ -21,7 +23,29 @@ struct Public {
     e: Vec<u8>,
     oaep: OaepPublicEncryptingKey,
     pkcs1: Pkcs1PublicEncryptingKey,
-    spki: Vec<u8>,
+    /// A verifier per `SigAlg::ALL` entry, parsed on first use (AWS-LC binds a parsed
+    /// key to one algorithm), so no verification parses the key again.
+    verifiers: [OnceLock<Option<sig::ParsedPublicKey>>; SigAlg::ALL.len()],
+}
+
+impl Public {
+    fn verifier(&self, alg: SigAlg) -> Result<&sig::ParsedPublicKey> {
+        let i = SigAlg::ALL
+            .iter()
+            .position(|a| *a == alg)
+            .ok_or(Error::BadSignature)?;
+        self.verifiers[i]
+            .get_or_init(|| {
+                RsaPublicKeyComponents {
+                    n: &self.n,
+                    e: &self.e,
+                }
+                .to_parsed_public_key(params(alg))
+                .ok()
+            })
+            .as_ref()
+            .ok_or(Error::BadSignature)
+    }
 }
 
 struct Private {
@@ -53,10 +77,10 @@ fn encoding(alg: SigAlg) -> &'static dyn sig::RsaEncoding {
 }
 
 fn digest_alg(alg: SigAlg) -> &'static digest::Algorithm {
-    match alg.digest_len() {
-        32 => &digest::SHA256,
-        48 => &digest::SHA384,
-        _ => &digest::SHA512,
+    match alg {
+        SigAlg::Rs256 | SigAlg::Ps256 => &digest::SHA256,
+        SigAlg::Rs384 | SigAlg::Ps384 => &digest::SHA384,
+        SigAlg::Rs512 | SigAlg::Ps512 => &digest::SHA512,
     }
 }
 
@@ -66,11 +90,11 @@ impl RsaBackend for AwsLc {
     }
 
     fn public(&self, n: &[u8], e: &[u8]) -> Result<Box<dyn PublicOps>> {
-        let bad = |_| Error::InvalidKey("RSA public key rejected by aws-lc-rs");
+        let bad = Error::InvalidKey("RSA public key rejected by aws-lc-rs");
         let spki = PublicKeyComponents { n, e }
             .as_der()
-            .map_err(|_| Error::InvalidKey("RSA public key rejected by aws-lc-rs"))?;
-        let key = PublicEncryptingKey::from_der(spki.as_ref()).map_err(bad)?;
+            .map_err(|_| bad.clone())?;
+        let key = PublicEncryptingKey::from_der(spki.as_ref()).map_err(|_| bad)?;
         Ok(Box::new(Public {
             n: n.to_vec(),
             e: e.to_vec(),
@@ -78,7 +102,7 @@ impl RsaBackend for AwsLc {
                 .map_err(|_| Error::InvalidKey("RSA key unusable for OAEP"))?,
             pkcs1: Pkcs1PublicEncryptingKey::new(key)
                 .map_err(|_| Error::InvalidKey("RSA key unusable for PKCS#1"))?,
-            spki: spki.as_ref().to_vec(),
+            verifiers: Default::default(),
         }))
     }
 
@@ -116,19 +140,16 @@ impl RsaBackend for AwsLc {
 
 impl PublicOps for Public {
     fn verify(&self, alg: SigAlg, message: &[u8], signature: &[u8]) -> Result<()> {
-        RsaPublicKeyComponents {
-            n: &self.n,
-            e: &self.e,
-        }
-        .verify(params(alg), message, signature)
-        .map_err(|_| Error::BadSignature)
+        self.verifier(alg)?
+            .verify_sig(message, signature)
+            .map_err(|_| Error::BadSignature)
     }
 
     fn verify_digest(&self, alg: SigAlg, digest_bytes: &[u8], signature: &[u8]) -> Result<()> {
         let digest = digest::Digest::import_less_safe(digest_bytes, digest_alg(alg))
             .map_err(|_| Error::BadSignature)?;
-        let key = sig::UnparsedPublicKey::new(params(alg), &self.spki);
-        key.verify_digest(&digest, signature)
+        self.verifier(alg)?
+            .verify_digest_sig(&digest, signature)
             .map_err(|_| Error::BadSignature)
     }
 
