@@ -89,7 +89,7 @@ pub(crate) fn run(
             ),
             (
                 "fresh per request (reference)",
-                Box::new(FreshKeyPerRequest),
+                Box::new(FreshKeyPerRequest::with_provider(provider)),
                 n / 20,
             ),
         ];

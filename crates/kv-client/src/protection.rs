@@ -145,13 +145,14 @@ impl ResponseContext {
         let content_type = response
             .headers()
             .get(http::header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| v.to_str().unwrap_or_default())
             .unwrap_or_default();
-        if !content_type
-            .to_ascii_lowercase()
-            .contains("application/jose+json")
-        {
-            return Err(ProtectionError::NotProtected { content_type });
+        // The media type itself, parameters (`; charset=…`) aside.
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        if !media_type.eq_ignore_ascii_case("application/jose+json") {
+            return Err(ProtectionError::NotProtected {
+                content_type: content_type.to_string(),
+            });
         }
         let jws = Jws::parse_flattened(response.body()).map_err(ProtectionError::Malformed)?;
         if !jws.is_fully_protected() {
@@ -202,10 +203,11 @@ impl ResponseContext {
                 expected: "A128CBC-HS256",
             });
         }
-        let plain = jwe
+        let mut plain = jwe
             .decrypt(self.rek.key(), &[KeyAlg::RsaOaep], &[EncAlg::A128CbcHs256])
             .map_err(|_| ProtectionError::Decrypt)?;
-        Ok(plain.to_vec())
+        // Moved out rather than copied: one plaintext buffer, not two.
+        Ok(std::mem::take(&mut *plain))
     }
 }
 

@@ -43,9 +43,18 @@ impl ResponseKey {
     ///
     /// [`Error::Protection`] if key generation fails.
     pub fn generate() -> Result<Self> {
+        ResponseKey::generate_with(CryptoProvider::default())
+    }
+
+    /// As [`generate`](Self::generate), the key done by `provider`.
+    ///
+    /// # Errors
+    ///
+    /// As [`generate`](Self::generate).
+    pub fn generate_with(provider: CryptoProvider) -> Result<Self> {
         Ok(ResponseKey::from_key(
             uuid::Uuid::new_v4().to_string(),
-            generate(CryptoProvider::default())?,
+            generate(provider)?,
         ))
     }
 
@@ -94,12 +103,33 @@ pub trait ResponseKeySource: Send + Sync + fmt::Debug {
 /// client does: each private key decrypts exactly one answer, and every protected
 /// call pays a key generation (tens of milliseconds). For comparison and for the
 /// most cautious deployments; [`RotatingKeys`] is the default.
+///
+/// ```
+/// use kv_client::{FreshKeyPerRequest, ResponseKeySource};
+/// let keys = FreshKeyPerRequest::new();
+/// assert_ne!(keys.next_key()?.public_jwk().n, keys.next_key()?.public_jwk().n);
+/// # Ok::<(), kv_client::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FreshKeyPerRequest;
+pub struct FreshKeyPerRequest {
+    provider: CryptoProvider,
+}
+
+impl FreshKeyPerRequest {
+    /// Keys done by the default provider.
+    pub fn new() -> Self {
+        FreshKeyPerRequest::default()
+    }
+
+    /// Keys done by `provider`.
+    pub fn with_provider(provider: CryptoProvider) -> Self {
+        FreshKeyPerRequest { provider }
+    }
+}
 
 impl ResponseKeySource for FreshKeyPerRequest {
     fn next_key(&self) -> Result<Arc<ResponseKey>> {
-        ResponseKey::generate().map(Arc::new)
+        ResponseKey::generate_with(self.provider).map(Arc::new)
     }
 }
 
@@ -281,20 +311,20 @@ impl RotatingKeys {
 
 impl ResponseKeySource for RotatingKeys {
     fn next_key(&self) -> Result<Arc<ResponseKey>> {
+        // Held while a worn pair is replaced, so concurrent requests share the one
+        // prepared replacement instead of each taking one.
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        let worn = current
-            .as_ref()
-            .is_none_or(|c| c.uses >= self.max_uses || c.born.elapsed() >= self.max_age);
-        if worn {
-            *current = Some(Current {
-                key: self.take_next()?,
-                uses: 0,
-                born: Instant::now(),
-            });
-            self.prepare_next();
-        }
-        let Some(c) = current.as_mut() else {
-            return Err(Error::Config("no response key".into()));
+        let c = match current.as_mut() {
+            Some(c) if c.uses < self.max_uses && c.born.elapsed() < self.max_age => c,
+            _ => {
+                let key = self.take_next()?;
+                self.prepare_next();
+                current.insert(Current {
+                    key,
+                    uses: 0,
+                    born: Instant::now(),
+                })
+            }
         };
         c.uses += 1;
         Ok(Arc::new(ResponseKey::from_key(

@@ -73,7 +73,7 @@ impl std::fmt::Debug for SpyKeys {
 
 impl ResponseKeySource for SpyKeys {
     fn next_key(&self) -> kv_client::Result<Arc<ResponseKey>> {
-        let key = FreshKeyPerRequest.next_key()?;
+        let key = FreshKeyPerRequest::new().next_key()?;
         self.0.add_key(key.key());
         Ok(key)
     }

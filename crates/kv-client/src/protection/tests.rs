@@ -194,6 +194,34 @@ fn plain_json_content_type_is_refused() {
     ));
 }
 
+/// The media type is compared whole: `application/jose+json` inside another type's
+/// parameters is not protection; case and parameters of the right type are fine.
+#[test]
+fn the_content_type_is_matched_as_a_media_type_not_a_substring() {
+    let (_, ctx) = setup();
+    for smuggled in [
+        "text/plain; x=application/jose+json",
+        "application/jose+json-not",
+    ] {
+        let a = Answer {
+            content_type: smuggled,
+            ..Answer::default()
+        };
+        assert!(
+            matches!(
+                ctx.unprotect(&a.response()),
+                Err(ProtectionError::NotProtected { .. })
+            ),
+            "{smuggled}"
+        );
+    }
+    let a = Answer {
+        content_type: "Application/JOSE+JSON ; charset=utf-8",
+        ..Answer::default()
+    };
+    assert!(ctx.unprotect(&a.response()).is_ok());
+}
+
 #[test]
 fn flipped_signature_byte_is_bad_signature() {
     let (_, ctx) = setup();
