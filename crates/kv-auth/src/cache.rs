@@ -219,12 +219,17 @@ mod tests {
         cache
             .get_or_fetch(&ep(), &req, "client", || Ok(token(&clock, "bearer", 3600)))
             .unwrap();
+        // The key is the resolved endpoint (not the request's authority host) plus
+        // resource, scope and scheme.
+        let upper_ep = Endpoint {
+            authority_host: "HTTPS://LOGIN.EXAMPLE/".into(),
+            tenant: "COMMON".into(),
+        };
         let mut upper = req.clone();
-        upper.authority_host = "HTTPS://LOGIN.EXAMPLE/".into();
         upper.resource = Some("HTTPS://VAULT.AZURE.NET".into());
         assert_eq!(
             cache
-                .get_or_fetch(&ep(), &upper, "client", || panic!("same key"))
+                .get_or_fetch(&upper_ep, &upper, "client", || panic!("same key"))
                 .unwrap()
                 .token()
                 .expose_secret(),

@@ -173,10 +173,7 @@ impl ClientSecretCredential {
                 source,
             })?;
         let (token, expires_on) = parse_token_response(&response, now)?;
-        Ok(match pop_key {
-            Some(key) => AccessToken::pop(token.expose_secret().clone(), expires_on, key),
-            None => AccessToken::bearer(token.expose_secret().clone(), expires_on),
-        })
+        Ok(AccessToken::new(token, expires_on, pop_key))
     }
 }
 
@@ -185,7 +182,8 @@ impl TokenCredential for ClientSecretCredential {
         let endpoint = self.endpoint(request)?;
         self.cache
             .get_or_fetch(&endpoint, request, &self.client_id, || {
-                // Expiry counts from when the answer arrives.
+                // Expiry counts from before the request is sent: the token is taken
+                // to expire no later than it really does.
                 let now = self.cache.clock().now();
                 self.fetch(&endpoint, request, now)
             })

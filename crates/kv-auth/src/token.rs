@@ -1,6 +1,5 @@
 //! Token requests and answers (AAD v1 and v2 client credentials), sans I/O.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -77,43 +76,33 @@ pub struct Endpoint {
 /// An access token with its expiry and, for PoP, the key it is bound to.
 ///
 /// `Debug` never shows the token.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AccessToken {
     token: Secret<String>,
     expires_on: SystemTime,
-    scheme: TokenScheme,
     pop_key: Option<Arc<PopKey>>,
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("token", &self.token)
-            .field("expires_on", &self.expires_on)
-            .field("scheme", &self.scheme)
-            .field("pop_key", &self.pop_key)
-            .finish()
-    }
 }
 
 impl AccessToken {
     /// A bearer token.
     pub fn bearer(token: impl Into<String>, expires_on: SystemTime) -> Self {
-        AccessToken {
-            token: Secret::new(token.into()),
-            expires_on,
-            scheme: TokenScheme::Bearer,
-            pop_key: None,
-        }
+        AccessToken::new(Secret::new(token.into()), expires_on, None)
     }
 
     /// A PoP token bound to `key`.
     pub fn pop(token: impl Into<String>, expires_on: SystemTime, key: Arc<PopKey>) -> Self {
+        AccessToken::new(Secret::new(token.into()), expires_on, Some(key))
+    }
+
+    pub(crate) fn new(
+        token: Secret<String>,
+        expires_on: SystemTime,
+        pop_key: Option<Arc<PopKey>>,
+    ) -> Self {
         AccessToken {
-            token: Secret::new(token.into()),
+            token,
             expires_on,
-            scheme: TokenScheme::Pop,
-            pop_key: Some(key),
+            pop_key,
         }
     }
 
@@ -129,7 +118,11 @@ impl AccessToken {
 
     /// Bearer or PoP.
     pub fn scheme(&self) -> TokenScheme {
-        self.scheme
+        if self.pop_key.is_some() {
+            TokenScheme::Pop
+        } else {
+            TokenScheme::Bearer
+        }
     }
 
     /// The PoP key, for a PoP token.
@@ -183,14 +176,13 @@ pub fn build_client_credentials_request(
     if let Some(jwk) = pop_jwk {
         form.append_pair("pop_jwk", jwk);
     }
-    let body = Secret::new(form.finish());
     http::Request::post(token_endpoint(endpoint, request))
         .header(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
         )
         .header(http::header::ACCEPT, "application/json")
-        .body(body.expose_secret().as_bytes().to_vec())
+        .body(form.finish().into_bytes())
         .map_err(|_| Error::Config("the authority URL is not valid".into()))
 }
 

@@ -14,7 +14,8 @@ pub const SIGNING_KEY_HEADER: &str = "x-ms-message-signing-key";
 pub const ENCRYPTION_KEY_HEADER: &str = "x-ms-message-encryption-key";
 
 /// The vault's two message-protection keys, parsed once when the challenge is read.
-#[derive(Clone)]
+/// Equal when both kids and both keys are.
+#[derive(Clone, PartialEq, Eq)]
 pub struct MessageKeys {
     signing: RsaPublicKey,
     signing_kid: String,
@@ -117,21 +118,11 @@ impl PartialEq for VaultChallenge {
     /// and message keys (kids and key material): a changed challenge means a changed
     /// vault.
     fn eq(&self, other: &Self) -> bool {
-        let kids = |c: &VaultChallenge| {
-            c.message_keys.as_ref().map(|k| {
-                (
-                    k.signing_kid.clone(),
-                    k.encryption_kid.clone(),
-                    k.signing.clone(),
-                    k.encryption.clone(),
-                )
-            })
-        };
         self.authority == other.authority
             && self.resource == other.resource
             && self.scope == other.scope
             && self.supports_pop == other.supports_pop
-            && kids(self) == kids(other)
+            && self.message_keys.as_deref() == other.message_keys.as_deref()
     }
 }
 
@@ -291,11 +282,8 @@ pub(crate) fn is_valid_tenant(t: &str) -> bool {
     if t.eq_ignore_ascii_case("common") || t.eq_ignore_ascii_case("organizations") {
         return true;
     }
-    let is_guid = t.len() == 36
-        && t.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        });
+    // Hyphenated form only (36 characters): no braces, no `urn:uuid:`.
+    let is_guid = t.len() == 36 && uuid::Uuid::try_parse(t).is_ok();
     let is_domain = t.len() <= 253
         && t.contains('.')
         && t.split('.').all(|label| {
