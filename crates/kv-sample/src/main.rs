@@ -15,7 +15,7 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use kv_auth::ClientSecretCredential;
+use kv_auth::EnvironmentCredential;
 use kv_client::{CreateKeyOptions, EncryptionAlgorithm, KeyVaultClient};
 use kv_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorHandle};
 
@@ -47,41 +47,43 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Box<dyn Error>> {
     // Keep the emulator alive until the end of the run.
     let mut _embedded: Option<EmulatorHandle> = None;
-    let (vault_url, client_id, client_secret) = match env("AZURE_VAULT_URL") {
+    // The credential is read from the environment; for the embedded emulator, the
+    // client id and secret default to the ones it accepts.
+    let (vault_url, credential) = match env("AZURE_VAULT_URL") {
         Some(url) => {
-            let (Some(id), Some(secret)) = (env("AZURE_CLIENT_ID"), env("AZURE_CLIENT_SECRET"))
-            else {
-                return Err("AZURE_VAULT_URL is set, so AZURE_CLIENT_ID and AZURE_CLIENT_SECRET must be set too".into());
-            };
+            let credential = EnvironmentCredential::new().map_err(|e| {
+                format!("AZURE_VAULT_URL is set, so the credential comes from the environment: {e}")
+            })?;
             println!("vault:      {url}");
-            (url, id, secret)
+            (url, credential)
         }
         None => {
-            let id = env("AZURE_CLIENT_ID").unwrap_or_else(|| DEFAULT_CLIENT_ID.into());
+            let defaults = |name: &str| match name {
+                "AZURE_CLIENT_ID" => Some(DEFAULT_CLIENT_ID.to_string()),
+                "AZURE_CLIENT_SECRET" => Some(DEFAULT_CLIENT_SECRET.to_string()),
+                _ => None,
+            };
+            let credential =
+                EnvironmentCredential::from_lookup(|n| env(n).or_else(|| defaults(n)))?;
             let secret = env("AZURE_CLIENT_SECRET").unwrap_or_else(|| DEFAULT_CLIENT_SECRET.into());
             let emulator = Emulator::builder()
-                .client(&id, &secret)
+                .client(credential.inner().client_id(), &secret)
                 .start()
                 .map_err(|e| format!("could not start the embedded emulator: {e}"))?;
             let url = emulator.url().to_string();
             println!("AZURE_VAULT_URL is not set: started the embedded Key Vault emulator");
             println!("vault:      {url} (local emulator, message protection on)");
             _embedded = Some(emulator);
-            (url, id, secret)
+            (url, credential)
         }
     };
 
-    let mut credential = ClientSecretCredential::new(client_id, client_secret);
-    if let Some(tenant) = env("AZURE_TENANT_ID") {
-        credential = credential.tenant(tenant);
-    }
-    let mut builder = KeyVaultClient::builder(&vault_url);
+    let mut builder = KeyVaultClient::builder(&vault_url).credential(Arc::new(credential));
     if let Some(host) = env("AZURE_AUTHORITY_HOST") {
-        // A sovereign or private cloud's authority: ask it, and trust it.
-        credential = credential.authority_host(&host);
+        // A sovereign or private cloud's authority: the credential asks it (it read
+        // the same variable); the client must trust it too.
         builder = builder.trust_authority_host(host);
     }
-    let builder = builder.credential(Arc::new(credential));
     let client = builder.build()?;
 
     let key_name = format!("sample-{}", hex(&random_bytes::<4>()?));

@@ -11,6 +11,7 @@ fn sample(env: &[(&str, &str)]) -> Output {
         "AZURE_CLIENT_ID",
         "AZURE_CLIENT_SECRET",
         "AZURE_TENANT_ID",
+        "AZURE_AUTHORITY_HOST",
     ] {
         cmd.env_remove(var);
     }
@@ -65,6 +66,10 @@ fn the_embedded_default_wraps_and_unwraps() {
 fn a_sample_pointed_at_a_standalone_emulator_runs_there() {
     let emulator = kv_emulator::Emulator::builder()
         .client("app", "app-secret")
+        .message_keys(
+            kv_jose::test_keys::rsa_2048_a(),
+            kv_jose::test_keys::rsa_2048_b(),
+        )
         .start()
         .unwrap();
     let out = sample(&[
@@ -100,6 +105,10 @@ fn a_vault_that_is_down_is_one_readable_line() {
 fn bad_credentials_are_one_readable_line_without_the_secret() {
     let emulator = kv_emulator::Emulator::builder()
         .client("app", "right-secret")
+        .message_keys(
+            kv_jose::test_keys::rsa_2048_a(),
+            kv_jose::test_keys::rsa_2048_b(),
+        )
         .start()
         .unwrap();
     let out = sample(&[
