@@ -13,17 +13,9 @@ use kv_transport::Transport;
 
 use common::{CLIENT_ID, CLIENT_SECRET, Recording};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn a_restarted_vault_with_new_keys_is_rediscovered_once() {
-    let port = free_port();
+    let port = common::free_port();
     let start = |signing, encryption| {
         kv_emulator::Emulator::builder()
             .port(port)

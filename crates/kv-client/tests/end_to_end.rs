@@ -261,13 +261,8 @@ fn every_provider_pair_interoperates_over_the_wire() {
     use kv_jose::CryptoProvider;
     use std::sync::Arc;
     for server in CryptoProvider::all() {
-        let emulator = kv_emulator::Emulator::builder()
-            .client(common::CLIENT_ID, common::CLIENT_SECRET)
+        let emulator = common::emulator_builder()
             .crypto_provider(server)
-            .message_keys(
-                kv_jose::test_keys::rsa_2048_a(),
-                kv_jose::test_keys::rsa_2048_b(),
-            )
             .start()
             .unwrap();
         for client_side in CryptoProvider::all() {

@@ -15,14 +15,12 @@ use kv_jose::{Jwk, KeyAlg, RsaPrivateKey, RsaPublicKey, SigAlg, b64};
 use kv_transport::{RetryPolicy, Transport};
 use serde_json::Value;
 
+// The vector tests' locator and skip notice, shared rather than written again.
+#[path = "../../kv-jose/tests/common/mod.rs"]
+mod vectors;
+
 fn recordings() -> Option<Vec<Value>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/kv_rest_examples.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("notice: ../shared/vectors is absent; skipping the recorded-exchange replay");
-        return None;
-    };
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v = vectors::load_shared("kv_rest_examples.json")?;
     Some(v["pairs"].as_array().unwrap().clone())
 }
 

@@ -14,7 +14,7 @@ use kv_client::{
     CreateKeyOptions, EncryptionAlgorithm, FreshKeyPerRequest, KeyVaultClient, ResponseKey,
     ResponseKeySource,
 };
-use kv_emulator::{Emulator, Fault, FaultRule};
+use kv_emulator::{Fault, FaultRule};
 use kv_jose::b64;
 
 use common::{CLIENT_ID, CLIENT_SECRET, Tampering};
@@ -102,12 +102,7 @@ fn secrets_never_reach_debug_display_or_logs() {
 
     let emulator_log = Arc::new(Mutex::new(String::new()));
     let sink = emulator_log.clone();
-    let emulator = Emulator::builder()
-        .client(CLIENT_ID, CLIENT_SECRET)
-        .message_keys(
-            kv_jose::test_keys::rsa_2048_a(),
-            kv_jose::test_keys::rsa_2048_b(),
-        )
+    let emulator = common::emulator_builder()
         .request_log(move |line| {
             sink.lock().unwrap().push_str(line);
             sink.lock().unwrap().push('\n');

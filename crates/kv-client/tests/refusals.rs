@@ -237,12 +237,7 @@ fn bad_client_credentials_are_a_typed_authority_error() {
 
 #[test]
 fn require_message_protection_refuses_a_vault_without_it() {
-    let emulator = kv_emulator::Emulator::builder()
-        .client(CLIENT_ID, CLIENT_SECRET)
-        .message_keys(
-            kv_jose::test_keys::rsa_2048_a(),
-            kv_jose::test_keys::rsa_2048_b(),
-        )
+    let emulator = common::emulator_builder()
         .message_protection(false)
         .start()
         .unwrap();

@@ -94,16 +94,18 @@ fn kids(v: &Vault) -> (String, String) {
     )
 }
 
+/// Adds an RSA key `name` by importing a fixed test key (no key generation per test).
 fn create_key(v: &Vault, bearer: &str, name: &str) {
+    let body = json!({ "key": kv_jose::test_keys::rsa_2048_a_jwk() }).to_string();
     let (status, _, body) = call(
         v,
-        "POST",
-        &format!("/keys/{name}/create?api-version=7.4"),
+        "PUT",
+        &format!("/keys/{name}?api-version=7.4"),
         &[
             ("authorization", bearer),
             ("content-type", "application/json"),
         ],
-        br#"{"kty":"RSA","key_size":2048}"#,
+        body.as_bytes(),
     );
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
 }

@@ -178,9 +178,9 @@ fn rfc3394_all_key_wrap_vectors() {
     );
 }
 
-fn cookbook(entry: &str) -> Option<Value> {
-    let v = load_shared("rfc7520_vectors.json")?;
-    Some(v["entries"][entry]["data"].clone())
+/// The cookbook's entries, read once per test; `entry["5.1"]["data"]` is a case.
+fn cookbook() -> Option<Value> {
+    Some(load_shared("rfc7520_vectors.json")?["entries"].take())
 }
 
 /// Every serialization the cookbook gives for a JWE case, decrypted with `key`.
@@ -256,23 +256,23 @@ fn rfc7520_cookbook_jwk_and_jws_cases() {
 
 #[test]
 fn rfc7520_cookbook_jwe_cases_in_scope_decrypt() {
-    let Some(c51) = cookbook("5.1") else { return };
+    let Some(entries) = cookbook() else { return };
+    let case = |entry: &str| &entries[entry]["data"];
     for provider in CryptoProvider::all() {
         let rsa = |c: &Value| {
             RsaPrivateKey::from_jwk_with(&jwk_of(&c["input"]["key"]), provider).unwrap()
         };
         let oct = |c: &Value| OctKey::from_jwk(&jwk_of(&c["input"]["key"])).unwrap();
         let mut counts = Vec::new();
-        let k = rsa(&c51);
+        let k = rsa(case("5.1"));
         counts.push((
             "5.1 RSA1_5 + A128CBC-HS256",
-            decrypt_all_forms(&c51, (&k).into()),
+            decrypt_all_forms(case("5.1"), (&k).into()),
         ));
-        let c52 = cookbook("5.2").unwrap();
-        let k = rsa(&c52);
+        let k = rsa(case("5.2"));
         counts.push((
             "5.2 RSA-OAEP + A256GCM",
-            decrypt_all_forms(&c52, (&k).into()),
+            decrypt_all_forms(case("5.2"), (&k).into()),
         ));
         for (entry, name) in [
             ("5.8", "5.8 A128KW + A128GCM"),
@@ -280,12 +280,12 @@ fn rfc7520_cookbook_jwe_cases_in_scope_decrypt() {
             ("5.11", "5.11 unprotected header fields"),
             ("5.12", "5.12 content only"),
         ] {
-            let c = cookbook(entry).unwrap();
-            let k = oct(&c);
-            counts.push((name, decrypt_all_forms(&c, (&k).into())));
+            let c = case(entry);
+            let k = oct(c);
+            counts.push((name, decrypt_all_forms(c, (&k).into())));
         }
         // 5.13: three recipients; only RSA1_5 is in scope, and its key decrypts.
-        let c513 = cookbook("5.13").unwrap();
+        let c513 = case("5.13");
         let keys = c513["input"]["key"].as_array().unwrap();
         let k = RsaPrivateKey::from_jwk_with(&jwk_of(&keys[0]), provider).unwrap();
         let jwe = Jwe::parse_json(c513["output"]["json"].to_string().as_bytes()).unwrap();
@@ -308,13 +308,10 @@ fn rfc7520_cookbook_jwe_cases_in_scope_decrypt() {
 
 #[test]
 fn rfc7520_cookbook_cases_out_of_scope_are_refused_clearly() {
-    let Some(c53) = cookbook("5.3") else { return };
+    let Some(entries) = cookbook() else { return };
+    let case = |entry: &str| &entries[entry]["data"];
     for (entry, expect) in [("5.3", "PBES2"), ("5.7", "A256GCMKW")] {
-        let c = if entry == "5.3" {
-            c53.clone()
-        } else {
-            cookbook(entry).unwrap()
-        };
+        let c = case(entry);
         let err = Jwe::parse_compact(str_of(&c["output"], "compact")).unwrap_err();
         assert!(
             matches!(&err, Error::Unsupported { name, .. } if name.contains(expect)),
@@ -322,7 +319,7 @@ fn rfc7520_cookbook_cases_out_of_scope_are_refused_clearly() {
         );
     }
     // 5.9 compresses before encrypting: `zip` is refused on principle.
-    let c59 = cookbook("5.9").unwrap();
+    let c59 = case("5.9");
     let err = Jwe::parse_compact(str_of(&c59["output"], "compact")).unwrap_err();
     assert_eq!(err, Error::ForbiddenHeader { name: "zip" });
 }

@@ -6,20 +6,32 @@ use std::sync::{Arc, Mutex};
 
 use kv_auth::ClientSecretCredential;
 use kv_client::KeyVaultClient;
-use kv_emulator::{Emulator, EmulatorHandle};
+use kv_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use kv_jose::test_keys;
 use kv_transport::{Error, Transport, UreqTransport};
 
 pub(crate) const CLIENT_ID: &str = "test-client";
 pub(crate) const CLIENT_SECRET: &str = "test-client-secret-value";
 
-/// An emulator with fixed message keys (fast start), protection on.
-pub(crate) fn emulator() -> EmulatorHandle {
+/// An emulator builder for the test client with fixed message keys (fast start).
+pub(crate) fn emulator_builder() -> EmulatorBuilder {
     Emulator::builder()
         .client(CLIENT_ID, CLIENT_SECRET)
         .message_keys(test_keys::rsa_2048_a(), test_keys::rsa_2048_b())
-        .start()
+}
+
+/// An emulator with fixed message keys (fast start), protection on.
+pub(crate) fn emulator() -> EmulatorHandle {
+    emulator_builder().start().unwrap()
+}
+
+/// A loopback port free at the time of asking.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub(crate) fn client(emulator: &EmulatorHandle, transport: Arc<dyn Transport>) -> KeyVaultClient {
