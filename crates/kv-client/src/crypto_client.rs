@@ -1,8 +1,6 @@
 //! Local cryptography with a vault key's public half.
 
-use std::time::SystemTime;
-
-use kv_jose::{KeyAlg, RsaPublicKey};
+use kv_jose::{KeyKind, RsaPublicKey};
 
 use crate::{
     EncryptionAlgorithm, Error, KeyBundle, KeyOperationResult, KeyVaultClient, PlaintextResult,
@@ -93,10 +91,7 @@ impl CryptographyClient {
             )));
         }
         let a = &self.bundle.attributes;
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+        let now = crate::pipeline::now_secs();
         let valid = a.enabled != Some(false)
             && a.not_before.is_none_or(|nbf| now >= nbf)
             && a.expires.is_none_or(|exp| now < exp);
@@ -110,7 +105,7 @@ impl CryptographyClient {
         alg: EncryptionAlgorithm,
         plaintext: &[u8],
     ) -> Result<KeyOperationResult> {
-        if !matches!(alg, KeyAlg::RsaOaep | KeyAlg::RsaOaep256 | KeyAlg::Rsa1_5) {
+        if alg.key_kind() != KeyKind::Rsa {
             return Err(Error::InvalidArgument(format!(
                 "{alg} is not an RSA encryption algorithm"
             )));

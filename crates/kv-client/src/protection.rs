@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::{ProtectionError, ResponseKey};
 
-/// The operations whose requests are protected (last path segment, lowercased).
+/// The operations whose requests are protected (last path segment, any case).
 const PROTECTED_OPERATIONS: [&str; 6] = [
     "sign",
     "verify",
@@ -32,7 +32,11 @@ pub fn is_protectable_path(path: &str) -> bool {
             .trim_end_matches('/')
             .rsplit('/')
             .next()
-            .is_some_and(|last| PROTECTED_OPERATIONS.contains(&last.to_ascii_lowercase().as_str()))
+            .is_some_and(|last| {
+                PROTECTED_OPERATIONS
+                    .iter()
+                    .any(|op| op.eq_ignore_ascii_case(last))
+            })
 }
 
 /// Whether a request is protected (PROTOCOL.md §1): the vault offers protection, the
