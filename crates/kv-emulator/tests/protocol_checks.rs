@@ -196,16 +196,48 @@ fn fixture() -> Fixture {
 }
 
 fn send(f: &Fixture, token: &str, p: &Protected) -> (u16, http::HeaderMap, Vec<u8>) {
+    post_jose_as(f, token, "/keys/k/wrapkey?api-version=7.4", &p.body())
+}
+
+/// Posts a protected body with `token` as the bearer.
+fn post_jose_as(
+    f: &Fixture,
+    token: &str,
+    path: &str,
+    body: &[u8],
+) -> (u16, http::HeaderMap, Vec<u8>) {
     call(
         &f.vault,
         "POST",
-        "/keys/k/wrapkey?api-version=7.4",
+        path,
         &[
             ("authorization", &format!("Bearer {token}")),
             ("content-type", "application/jose+json"),
         ],
-        &p.body(),
+        body,
     )
+}
+
+/// Posts a protected body with the fixture's PoP token.
+fn post_jose(f: &Fixture, path: &str, body: &[u8]) -> (u16, http::HeaderMap, Vec<u8>) {
+    post_jose_as(f, &f.pop, path, body)
+}
+
+/// A well-formed protected wrap whose inner JWE was edited by `edit`, then signed
+/// again with the PoP key: the signature is good, the JWE is what is tested.
+fn resigned_with_jwe(f: &Fixture, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let body: Value = json_of(&Protected::new(&f.pop, &f.encryption_kid).body());
+    let jwe_text = b64::decode("p", body["payload"].as_str().unwrap()).unwrap();
+    let mut jwe: Value = json_of(&jwe_text);
+    edit(&mut jwe);
+    let header = JwsHeader::new(SigAlg::Rs256)
+        .with_kid("pop-kid")
+        .with_param("at", f.pop.clone().into())
+        .with_param("ts", now().into());
+    Jws::sign(&header, jwe.to_string().as_bytes(), &rsa_2048_c())
+        .unwrap()
+        .to_json()
+        .into_bytes()
 }
 
 #[test]
@@ -307,14 +339,9 @@ fn a_ts_outside_the_protected_header_is_refused() {
     p.ts = Value::Null;
     let mut body: Value = json_of(&p.body());
     body["header"] = json!({ "ts": now() });
-    let (status, _, answer) = call(
-        &f.vault,
-        "POST",
+    let (status, _, answer) = post_jose(
+        &f,
         "/keys/k/wrapkey?api-version=7.4",
-        &[
-            ("authorization", &format!("Bearer {}", f.pop)),
-            ("content-type", "application/jose+json"),
-        ],
         body.to_string().as_bytes(),
     );
     assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
@@ -338,57 +365,24 @@ fn the_jwe_must_name_the_vault_key_and_use_the_protocol_algorithms() {
 #[test]
 fn a_tampered_jwe_under_a_valid_signature_fails_its_tag() {
     let f = fixture();
-    let p = Protected::new(&f.pop, &f.encryption_kid);
     // Re-sign a JWE whose ciphertext was altered: signature fine, tag wrong.
-    let body: Value = json_of(&p.body());
-    let jwe_text = b64::decode("p", body["payload"].as_str().unwrap()).unwrap();
-    let mut jwe: Value = json_of(&jwe_text);
-    let mut ct = b64::decode("c", jwe["ciphertext"].as_str().unwrap()).unwrap();
-    ct[0] ^= 1;
-    jwe["ciphertext"] = b64::encode(&ct).into();
-    let header = JwsHeader::new(SigAlg::Rs256)
-        .with_kid("pop-kid")
-        .with_param("at", f.pop.clone().into())
-        .with_param("ts", now().into());
-    let jws = Jws::sign(&header, jwe.to_string().as_bytes(), &rsa_2048_c()).unwrap();
-    let (status, _, answer) = call(
-        &f.vault,
-        "POST",
-        "/keys/k/wrapkey?api-version=7.4",
-        &[
-            ("authorization", &format!("Bearer {}", f.pop)),
-            ("content-type", "application/jose+json"),
-        ],
-        jws.to_json().as_bytes(),
-    );
+    let body = resigned_with_jwe(&f, |jwe| {
+        let mut ct = b64::decode("c", jwe["ciphertext"].as_str().unwrap()).unwrap();
+        ct[0] ^= 1;
+        jwe["ciphertext"] = b64::encode(&ct).into();
+    });
+    let (status, _, answer) = post_jose(&f, "/keys/k/wrapkey?api-version=7.4", &body);
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&answer).contains("could not be decrypted"));
 }
 
-/// The JWE's AAD covers only its protected header: a parameter outside it (here a
-/// `kid` in the shared unprotected header) could be swapped unnoticed.
+/// The JWE's AAD covers only its protected header: a parameter outside it (here `cty`
+/// in the shared unprotected header) could be changed unnoticed.
 #[test]
 fn a_jwe_with_an_unprotected_header_is_refused() {
     let f = fixture();
-    let body: Value = json_of(&Protected::new(&f.pop, &f.encryption_kid).body());
-    let jwe_text = b64::decode("p", body["payload"].as_str().unwrap()).unwrap();
-    let mut jwe: Value = json_of(&jwe_text);
-    jwe["unprotected"] = json!({"cty": "JSON"});
-    let header = JwsHeader::new(SigAlg::Rs256)
-        .with_kid("pop-kid")
-        .with_param("at", f.pop.clone().into())
-        .with_param("ts", now().into());
-    let jws = Jws::sign(&header, jwe.to_string().as_bytes(), &rsa_2048_c()).unwrap();
-    let (status, _, answer) = call(
-        &f.vault,
-        "POST",
-        "/keys/k/wrapkey?api-version=7.4",
-        &[
-            ("authorization", &format!("Bearer {}", f.pop)),
-            ("content-type", "application/jose+json"),
-        ],
-        jws.to_json().as_bytes(),
-    );
+    let body = resigned_with_jwe(&f, |jwe| jwe["unprotected"] = json!({"cty": "JSON"}));
+    let (status, _, answer) = post_jose(&f, "/keys/k/wrapkey?api-version=7.4", &body);
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&answer));
     assert!(String::from_utf8_lossy(&answer).contains("protected header"));
 }
@@ -420,16 +414,7 @@ fn garbage_instead_of_a_jws_is_a_bad_parameter() {
         b"not json",
         br#"{"protected":"e30","payload":"","signature":""}"#,
     ] {
-        let (status, _, answer) = call(
-            &f.vault,
-            "POST",
-            "/keys/k/wrapkey?api-version=7.4",
-            &[
-                ("authorization", &format!("Bearer {}", f.pop)),
-                ("content-type", "application/jose+json"),
-            ],
-            body,
-        );
+        let (status, _, answer) = post_jose(&f, "/keys/k/wrapkey?api-version=7.4", body);
         assert_eq!(
             (status, error_code(&answer).as_str()),
             (400, "BadParameter")
@@ -638,16 +623,7 @@ fn key_ops_are_enforced() {
     );
     assert_eq!(status, 200);
     let p = Protected::new(&f.pop, &f.encryption_kid);
-    let (status, _, body) = call(
-        &f.vault,
-        "POST",
-        "/keys/wraponly/wrapkey?api-version=7.4",
-        &[
-            ("authorization", &format!("Bearer {}", f.pop)),
-            ("content-type", "application/jose+json"),
-        ],
-        &p.body(),
-    );
+    let (status, _, body) = post_jose(&f, "/keys/wraponly/wrapkey?api-version=7.4", &p.body());
     assert_eq!((status, error_code(&body).as_str()), (403, "Forbidden"));
 }
 
@@ -655,18 +631,7 @@ fn key_ops_are_enforced() {
 fn a_replayed_protected_request_is_refused() {
     let f = fixture();
     let body = Protected::new(&f.pop, &f.encryption_kid).body();
-    let send_same = || {
-        call(
-            &f.vault,
-            "POST",
-            "/keys/k/wrapkey?api-version=7.4",
-            &[
-                ("authorization", &format!("Bearer {}", f.pop)),
-                ("content-type", "application/jose+json"),
-            ],
-            &body,
-        )
-    };
+    let send_same = || post_jose(&f, "/keys/k/wrapkey?api-version=7.4", &body);
     assert_eq!(send_same().0, 200);
     let (status, _, answer) = send_same();
     assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
@@ -679,16 +644,7 @@ fn a_replayed_protected_request_is_refused() {
         ("/keys/k/wrapkey?api-version=7.4", &relaid),
         ("/keys/k/unwrapkey?api-version=7.4", &body),
     ] {
-        let (status, _, answer) = call(
-            &f.vault,
-            "POST",
-            path,
-            &[
-                ("authorization", &format!("Bearer {}", f.pop)),
-                ("content-type", "application/jose+json"),
-            ],
-            bytes,
-        );
+        let (status, _, answer) = post_jose(&f, path, bytes);
         assert_eq!(status, 401, "{path}: {}", String::from_utf8_lossy(&answer));
         assert!(String::from_utf8_lossy(&answer).contains("already received"));
     }
